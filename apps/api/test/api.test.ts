@@ -1,0 +1,194 @@
+import { ALICE, BOB, ORDERS_API, REPORTS_API, bffClient, startIdp } from '@cloakroom/idp';
+import type { RunningIdp } from '@cloakroom/idp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi, startApi } from '../src/index.js';
+import { clientToken, startRelyingParty, userTokens } from './tokens.js';
+
+let rp: Awaited<ReturnType<typeof startRelyingParty>>;
+let idp: RunningIdp;
+let api: ReturnType<typeof createApi>;
+let alice: string;
+let bob: string;
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const postOrder = (token: string, body: unknown, type = 'application/json') =>
+  api.request('/orders', {
+    method: 'POST',
+    headers: { ...bearer(token), 'content-type': type },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+async function expectProblem(response: Response, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  const body = (await response.json()) as Record<string, unknown>;
+  expect(body).toMatchObject({ status, code, detail: expect.any(String) });
+  return body;
+}
+
+beforeAll(async () => {
+  rp = await startRelyingParty();
+  idp = await startIdp({ port: 0, clients: [bffClient({ origin: rp.origin })] });
+  api = createApi({ issuer: idp.issuer, audience: ORDERS_API });
+  alice = (await userTokens(idp.issuer, rp.origin, ALICE)).accessToken;
+  bob = (await userTokens(idp.issuer, rp.origin, BOB)).accessToken;
+});
+
+afterAll(async () => {
+  await idp.close();
+  await rp.close();
+});
+
+describe('with a valid access token', () => {
+  it('answers /me with the token subject and scope', async () => {
+    const response = await api.request('/me', { headers: bearer(alice) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const me = (await response.json()) as { sub: string; scope: string };
+    expect(me.sub).toBe('alice');
+    expect(me.scope.split(' ').sort()).toEqual(['orders:read', 'orders:write']);
+  });
+
+  it('creates and lists orders, per user', async () => {
+    expect(await (await api.request('/orders', { headers: bearer(alice) })).json()).toEqual([]);
+
+    const created = await postOrder(alice, { item: '  A coat hanger  ' });
+    expect(created.status).toBe(201);
+    const order = (await created.json()) as { id: string; item: string; createdAt: string };
+    expect(order).toEqual({ id: expect.any(String), item: 'A coat hanger', createdAt: expect.any(String) });
+    expect(Number.isNaN(Date.parse(order.createdAt))).toBe(false);
+    expect(created.headers.get('location')).toBe(`/orders/${order.id}`);
+
+    expect(await (await api.request('/orders', { headers: bearer(alice) })).json()).toEqual([order]);
+    expect(await (await api.request(`/orders/${order.id}`, { headers: bearer(alice) })).json()).toEqual(order);
+    expect(await (await api.request('/orders', { headers: bearer(bob) })).json()).toEqual([]);
+    await expectProblem(await api.request(`/orders/${order.id}`, { headers: bearer(bob) }), 404, 'not_found');
+  });
+
+  it('accepts a client-credentials token for the orders resource', async () => {
+    const token = await clientToken(idp.issuer, ORDERS_API, 'orders:read orders:write');
+    const me = (await (await api.request('/me', { headers: bearer(token) })).json()) as { sub: string };
+    expect(me.sub).toBe('cloakroom-bff');
+    expect((await postOrder(token, { item: 'service order' })).status).toBe(201);
+  });
+
+  it('rejects an invalid order with 400 invalid_request', async () => {
+    for (const body of [{}, { item: '' }, { item: '   ' }, { item: 'x'.repeat(201) }, { item: 42 }, '{not json']) {
+      await expectProblem(await postOrder(alice, body), 400, 'invalid_request');
+    }
+    expect((await postOrder(alice, { item: 'x'.repeat(200) })).status).toBe(201);
+    await expectProblem(await postOrder(alice, 'item=x', 'application/x-www-form-urlencoded'), 415, 'invalid_request');
+  });
+});
+
+describe('without a valid access token', () => {
+  it('asks for a token with a bare Bearer challenge when none is sent', async () => {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ=' }];
+    for (const headers of attempts) {
+      const response = await api.request('/orders', { headers });
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      await expectProblem(response, 401, 'missing_token');
+    }
+  });
+
+  it('answers 400 invalid_request to a malformed Authorization header', async () => {
+    const response = await api.request('/orders', { headers: { authorization: 'Bearer ' } });
+    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_request"');
+    await expectProblem(response, 400, 'invalid_request');
+  });
+
+  it('refuses a token for another resource (wrong aud) with 401 invalid_token', async () => {
+    const reports = await clientToken(idp.issuer, REPORTS_API, 'reports:read');
+    const response = await api.request('/orders', { headers: bearer(reports) });
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token", error_description="[^"]*aud/);
+    await expectProblem(response, 401, 'invalid_token');
+  });
+
+  it('refuses a POST with 403 insufficient_scope when the token lacks orders:write', async () => {
+    const readOnly = await clientToken(idp.issuer, ORDERS_API, 'orders:read');
+    expect((await api.request('/orders', { headers: bearer(readOnly) })).status).toBe(200);
+    const response = await postOrder(readOnly, { item: 'nope' });
+    expect(response.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="orders:write"');
+    await expectProblem(response, 403, 'insufficient_scope');
+  });
+
+  it('refuses a token whose payload was tampered with (signature no longer matches)', async () => {
+    const [header, payload, signature] = alice.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'bob' })).toString('base64url');
+    const response = await api.request('/me', { headers: bearer(`${header}.${forged}.${signature}`) });
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    await expectProblem(response, 401, 'invalid_token');
+
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    await expectProblem(await api.request('/me', { headers: bearer(`${header}.${payload}.${flipped}`) }), 401, 'invalid_token');
+  });
+
+  it('refuses an ID token and garbage as access tokens', async () => {
+    const { idToken } = await userTokens(idp.issuer, rp.origin, ALICE);
+    await expectProblem(await api.request('/me', { headers: bearer(idToken) }), 401, 'invalid_token');
+    await expectProblem(await api.request('/me', { headers: bearer('not.a.jwt') }), 401, 'invalid_token');
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    await expectProblem(await api.request('/nope', { headers: bearer(alice) }), 404, 'not_found');
+  });
+});
+
+describe('expiry and IdP availability', () => {
+  it('refuses an expired token with 401 invalid_token', async () => {
+    const shortLived = await startIdp({ port: 0, accessTokenTtl: 1 });
+    try {
+      const shortApi = createApi({ issuer: shortLived.issuer, audience: ORDERS_API });
+      const token = await clientToken(shortLived.issuer, ORDERS_API, 'orders:read');
+      expect((await shortApi.request('/me', { headers: bearer(token) })).status).toBe(200);
+
+      const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp: number };
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 50));
+      const response = await shortApi.request('/me', { headers: bearer(token) });
+      expect(response.headers.get('www-authenticate')).toContain('has expired');
+      await expectProblem(response, 401, 'invalid_token');
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  it('keeps accepting tokens with cached keys while the IdP is down, and answers 503 without keys', async () => {
+    let other = await startIdp({ port: 0 });
+    const { port, issuer } = other;
+    const warm = createApi({ issuer, audience: ORDERS_API });
+    const cold = createApi({ issuer, audience: ORDERS_API });
+    const token = await clientToken(issuer, ORDERS_API, 'orders:read');
+    expect((await warm.request('/me', { headers: bearer(token) })).status).toBe(200);
+    await other.close();
+
+    expect((await warm.request('/me', { headers: bearer(token) })).status).toBe(200);
+    const unavailable = await cold.request('/me', { headers: bearer(token) });
+    expect(unavailable.headers.get('retry-after')).toBe('5');
+    await expectProblem(unavailable, 503, 'temporarily_unavailable');
+
+    // Discovery is retried once the IdP is back.
+    other = await startIdp({ port });
+    try {
+      expect((await cold.request('/me', { headers: bearer(token) })).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('startApi', () => {
+  it('serves the API over HTTP on a free port', async () => {
+    const running = await startApi({ port: 0, issuer: idp.issuer, audience: ORDERS_API });
+    try {
+      expect(running.url).toBe(`http://127.0.0.1:${running.port}`);
+      const response = await fetch(`${running.url}/me`, { headers: bearer(alice) });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { sub: string }).sub).toBe('alice');
+      expect((await fetch(`${running.url}/me`)).status).toBe(401);
+    } finally {
+      await running.close();
+    }
+    await expect(fetch(`${running.url}/me`)).rejects.toThrow();
+  });
+});

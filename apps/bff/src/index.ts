@@ -1,0 +1,88 @@
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { createBff, type BffConfig } from '@cloakroom/bff';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+
+/** The built SPA (apps/web/dist). */
+export const webDist = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/** Demo defaults: the embedded IdP on 127.0.0.1:4000, the demo API on 127.0.0.1:4001. */
+export interface DemoOptions {
+  /** Port on localhost; 0 picks a free one. Default 3000. */
+  port?: number;
+  issuer?: string;
+  apiUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  cookieSecret?: BffConfig['cookieSecret'];
+  /** Overrides for anything else in the BFF config. */
+  bff?: Partial<BffConfig>;
+}
+
+export const DEMO_DEFAULTS = {
+  issuer: 'http://127.0.0.1:4000',
+  apiUrl: 'http://127.0.0.1:4001',
+  clientId: 'cloakroom-bff',
+  clientSecret: 'cloakroom-bff-dev-secret-change-me-0123456789',
+  // A development secret only: set COOKIE_SECRET (32+ characters) anywhere real.
+  cookieSecret: 'cloakroom-demo-cookie-secret-not-for-production',
+  ordersResource: 'https://api.cloakroom.test/orders',
+};
+
+/** The demo's BFF config for an app served at `baseUrl`. */
+export function demoBffConfig(baseUrl: string, options: DemoOptions = {}): BffConfig {
+  return {
+    baseUrl,
+    issuer: options.issuer ?? DEMO_DEFAULTS.issuer,
+    clientId: options.clientId ?? DEMO_DEFAULTS.clientId,
+    clientSecret: options.clientSecret ?? DEMO_DEFAULTS.clientSecret,
+    cookieSecret: options.cookieSecret ?? DEMO_DEFAULTS.cookieSecret,
+    apis: {
+      orders: {
+        baseUrl: options.apiUrl ?? DEMO_DEFAULTS.apiUrl,
+        scopes: ['orders:read', 'orders:write'],
+        resource: DEMO_DEFAULTS.ordersResource,
+      },
+    },
+    ...options.bff,
+  };
+}
+
+/** One origin for both: the BFF under /bff and the SPA everywhere else (index.html as the fallback). */
+export function createDemoApp(baseUrl: string, options: DemoOptions = {}): Hono {
+  const app = new Hono();
+  app.route('/', createBff(demoBffConfig(baseUrl, options)));
+  app.use('*', serveStatic({ root: webDist }));
+  app.get('*', serveStatic({ root: webDist, path: 'index.html' }));
+  return app;
+}
+
+export interface RunningDemo {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the demo BFF on http://localhost:{port}. */
+export async function startDemoBff(options: DemoOptions = {}): Promise<RunningDemo> {
+  // The app needs its public URL, which needs the port, which needs the server: bind the app last.
+  let bindApp!: (app: Hono) => void;
+  const app = new Promise<Hono>((resolve) => (bindApp = resolve));
+  const server = serve({ fetch: async (request) => (await app).fetch(request), port: options.port ?? 3000, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const { port } = server.address() as AddressInfo;
+  // The public URL is localhost, a different site from the IdP's 127.0.0.1, as in real life.
+  const url = `http://localhost:${port}`;
+  bindApp(createDemoApp(url, options));
+  return {
+    url,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,126 @@
+import { errors } from 'oidc-provider';
+import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { processAdapter } from './adapter.js';
+import { DEV_COOKIE_KEYS, processSigningKey } from './keys.js';
+import { errorPage, logoutPage, postLogoutPage } from './pages.js';
+import { resourcesForScope } from './resource-servers.js';
+import type { ResourceServers } from './resource-servers.js';
+import { findAccount } from './users.js';
+
+/** Token and session lifetimes, in seconds. */
+export interface Lifetimes {
+  accessToken: number;
+  idToken: number;
+  refreshToken: number;
+  session: number;
+}
+
+/** Everything {@link buildConfiguration} needs. */
+export interface ConfigurationSettings {
+  issuer: string;
+  clients: ClientMetadata[];
+  resourceServers: ResourceServers;
+  lifetimes: Lifetimes;
+}
+
+function sendPage(ctx: KoaContextWithOIDC, html: string): void {
+  ctx.type = 'html';
+  ctx.body = html;
+}
+
+/** The oidc-provider configuration of the dev IdP. */
+export function buildConfiguration({ issuer, clients, resourceServers, lifetimes }: ConfigurationSettings): Configuration {
+  const accessTokenTtl = () => lifetimes.accessToken;
+  return {
+    adapter: processAdapter(issuer),
+    clients,
+    findAccount,
+    jwks: { keys: [processSigningKey()] },
+    cookies: { keys: [...DEV_COOKIE_KEYS] },
+    scopes: ['openid', 'offline_access'],
+    claims: {
+      profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    // Put the scope-granted claims into the ID token even when an access token for the userinfo
+    // endpoint is issued: the BFF reads the user's name and email from the ID token alone.
+    conformIdTokenClaims: false,
+    // Authorization code only (no implicit or hybrid), with PKCE for every client; v9 knows only S256.
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    // oidc-provider drops `offline_access` unless the request also says `prompt=consent` (OIDC Core
+    // §11), so a BFF asking for it the usual way would get no refresh token. Confidential clients
+    // with the refresh_token grant therefore always get one; without `offline_access` it is bound
+    // to the IdP session (ends with it, e.g. at logout), with it (and prompt=consent) it is not.
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') &&
+      (code.scopes.has('offline_access') || client.clientAuthMethod !== 'none'),
+    rotateRefreshToken: true,
+    // oidc-provider v9 refuses outgoing requests to special-use IPs (SSRF protection) by giving
+    // `fetch` its own dispatcher; a dev IdP must reach BFFs on loopback for back-channel logout.
+    // Safe here: only statically registered clients' URLs are ever fetched (no dynamic registration).
+    fetch: (url, { dispatcher: _ssrfGuard, ...init }) => fetch(url, init),
+    // The SPA never talks to the IdP from script; only the BFF does, server to server.
+    clientBasedCORS: () => false,
+    renderError: (ctx, out) => {
+      sendPage(ctx, errorPage('Something went wrong', out));
+    },
+    ttl: {
+      AccessToken: accessTokenTtl,
+      ClientCredentials: accessTokenTtl,
+      IdToken: () => lifetimes.idToken,
+      RefreshToken: () => lifetimes.refreshToken,
+      Session: () => lifetimes.session,
+      // A grant must outlive the refresh tokens and sessions that point at it.
+      Grant: () => Math.max(lifetimes.refreshToken, lifetimes.session),
+      Interaction: () => 60 * 60,
+      AuthorizationCode: () => 60,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: {
+        enabled: true,
+        // A client may revoke only its own tokens.
+        allowedPolicy: (ctx, client, token) => token.clientId === client.clientId,
+      },
+      introspection: {
+        enabled: true,
+        // Confidential clients (BFFs, resource servers) may introspect; public ones only their own tokens.
+        allowedPolicy: (_ctx, client, token) =>
+          client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => sendPage(ctx, logoutPage(form, ctx.host)),
+        postLogoutSuccessSource: (ctx) => sendPage(ctx, postLogoutPage(ctx.oidc.client?.clientName)),
+      },
+      backchannelLogout: { enabled: true },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // With several granted resources and none named at the token endpoint, the first one wins;
+        // with none named at authorization, the resources whose scopes were requested are used.
+        defaultResource: (ctx, _client, oneOf) => {
+          if (oneOf) return oneOf[0];
+          const scope = ctx.oidc.params?.scope;
+          const matches = resourcesForScope(resourceServers, typeof scope === 'string' ? scope : undefined);
+          return matches.length > 1 ? matches : matches[0];
+        },
+        getResourceServerInfo: (_ctx, indicator) => {
+          const server = Object.hasOwn(resourceServers, indicator) ? resourceServers[indicator] : undefined;
+          if (!server) throw new errors.InvalidTarget(`unknown resource indicator: ${indicator}`);
+          return {
+            scope: server.scope,
+            audience: server.audience ?? indicator,
+            accessTokenFormat: server.accessTokenFormat,
+            accessTokenTTL: lifetimes.accessToken,
+            ...(server.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: 'RS256' } } } : {}),
+          };
+        },
+        // Without this, a code exchange or refresh that names no resource gets a userinfo-only
+        // token whenever `openid` was requested, instead of a token for the resource granted.
+        useGrantedResource: () => true,
+      },
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * `@cloakroom/idp/testing`: drive sign-in flows from tests without a browser.
+ * @packageDocumentation
+ */
+export { TestBrowser } from './testing/test-browser.js';
+export type { BrowserRequestInit, FollowedResponse } from './testing/test-browser.js';
+export { CookieJar } from './testing/cookie-jar.js';
+export type { CookieRequestContext, StoredCookie } from './testing/cookie-jar.js';
+export { parseForms } from './testing/html-form.js';
+export type { HtmlForm } from './testing/html-form.js';
+export { signIn, submitForm } from './testing/sign-in.js';
+export type { Page, SignInOptions, SignInResult, SubmitFormOptions } from './testing/sign-in.js';

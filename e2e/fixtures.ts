@@ -1,0 +1,31 @@
+import { expect, test as base, type Page } from '@playwright/test';
+import { startStack, type Stack } from './stack.js';
+
+/** `stack`: the demo stack, started once per worker; `baseURL` points at its app. */
+export const test = base.extend<{ baseURL: string }, { stack: Stack }>({
+  stack: [
+    async ({}, use) => {
+      const stack = await startStack({ accessTokenTtl: Number(process.env.E2E_ACCESS_TOKEN_TTL ?? 4) });
+      await use(stack);
+      await stack.close();
+    },
+    { scope: 'worker' },
+  ],
+  baseURL: async ({ stack }, use) => use(stack.app.url),
+});
+
+export { expect };
+
+/** Signs in through the IdP's real login (and, the first time, consent) pages. */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto('/');
+  await page.getByTestId('sign-in').click();
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=password]').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const allow = page.getByRole('button', { name: 'Allow' });
+  const name = page.getByTestId('user-name');
+  await expect(allow.or(name)).toBeVisible();
+  if (await allow.isVisible()) await allow.click();
+  await expect(name).toBeVisible();
+}

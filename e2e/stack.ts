@@ -1,0 +1,52 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { MemorySessionStore } from '@cloakroom/bff';
+import { startDemoBff, type RunningDemo } from '@cloakroom/demo-bff';
+import { startApi, type RunningApi } from '@cloakroom/demo-api';
+import { bffClient, ORDERS_API, startIdp, type RunningIdp } from '@cloakroom/idp';
+
+/** The whole demo stack, in this process, on free ports; the tests can look into its session store. */
+export interface Stack {
+  idp: RunningIdp;
+  api: RunningApi;
+  app: RunningDemo;
+  store: MemorySessionStore;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * IdP on 127.0.0.1 and app on localhost: two different sites, as in real life, so the browser
+ * applies its SameSite rules for real.
+ */
+export async function startStack(options: { accessTokenTtl?: number } = {}): Promise<Stack> {
+  const appPort = await freePort();
+  const idp = await startIdp({
+    port: 0,
+    clients: [bffClient({ origin: `http://localhost:${appPort}` })],
+    ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
+  });
+  const api = await startApi({ port: 0, issuer: idp.issuer, audience: ORDERS_API });
+  const store = new MemorySessionStore();
+  const app = await startDemoBff({ port: appPort, issuer: idp.issuer, apiUrl: api.url, bff: { sessionStore: store, logger: silentLogger } });
+  return {
+    idp,
+    api,
+    app,
+    store,
+    async close() {
+      await app.close();
+      await api.close();
+      await idp.close();
+    },
+  };
+}
+
+const silentLogger = { info() {}, warn() {}, error() {} };

@@ -1,0 +1,40 @@
+import * as oidc from 'openid-client';
+import type { ResolvedConfig } from './config.js';
+import { asIdpError, type Provider } from './oidc.js';
+import type { StoredAccessToken } from './session-store.js';
+import { SingleFlight } from './single-flight.js';
+import { isUsable, storedAccessToken } from './tokens.js';
+
+type Api = ResolvedConfig['apis'][string];
+
+/**
+ * Tokens of the BFF itself (client-credentials grant) for APIs configured with `token: 'client'`,
+ * cached per audience and scope set until shortly before they expire; concurrent misses share one grant.
+ */
+export interface ClientTokens {
+  accessToken(api: Api, rejected?: string): Promise<StoredAccessToken>;
+}
+
+export function createClientTokens(config: ResolvedConfig, provider: Provider): ClientTokens {
+  const cache = new Map<string, StoredAccessToken>();
+  const flights = new SingleFlight<string, StoredAccessToken>();
+
+  return {
+    async accessToken(api, rejected) {
+      const key = JSON.stringify([api.resource ?? '', [...api.scopes].sort()]);
+      const cached = cache.get(key);
+      if (isUsable(cached, config.refreshMargin, rejected)) return cached;
+      return flights.run(key, async () => {
+        const parameters: Record<string, string> = {};
+        if (api.scopes.length > 0) parameters.scope = api.scopes.join(' ');
+        if (api.resource !== undefined) parameters.resource = api.resource;
+        const response = await oidc.clientCredentialsGrant(await provider.configuration(), parameters).catch((error: unknown) => {
+          throw asIdpError(error);
+        });
+        const token = storedAccessToken(response);
+        cache.set(key, token);
+        return token;
+      });
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, resolveConfig, type BffConfig } from './config.js';
+
+const valid: BffConfig = {
+  baseUrl: 'http://localhost:3000',
+  issuer: 'http://127.0.0.1:4000',
+  clientId: 'bff',
+  clientSecret: 'secret',
+  cookieSecret: 'x'.repeat(32),
+  apis: { orders: { baseUrl: 'http://127.0.0.1:4001' } },
+};
+
+function fieldOf(config: unknown): string | undefined {
+  try {
+    resolveConfig(config as BffConfig);
+    return undefined;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).field;
+  }
+}
+
+describe('resolveConfig', () => {
+  it('fills the defaults', () => {
+    const config = resolveConfig(valid);
+    expect(config.basePath).toBe('/bff');
+    expect(config.redirectUri).toBe('http://localhost:3000/bff/callback');
+    expect(config.postLogoutRedirectUri).toBe('http://localhost:3000/bff/logout/callback');
+    expect(config.scopes).toEqual(['openid', 'profile', 'email', 'offline_access']);
+    expect(config.apis.orders?.token).toBe('user');
+    expect(config.insecureIssuer).toBe(true);
+  });
+
+  it('names the bad field', () => {
+    expect(fieldOf({ ...valid, cookieSecret: undefined })).toBe('cookieSecret');
+    expect(fieldOf({ ...valid, cookieSecret: 'short' })).toBe('cookieSecret');
+    expect(fieldOf({ ...valid, cookieSecret: ['x'.repeat(32), 'short'] })).toBe('cookieSecret');
+    expect(fieldOf({ ...valid, issuer: 'not a url' })).toBe('issuer');
+    expect(fieldOf({ ...valid, issuer: 'http://idp.example.com' })).toBe('issuer');
+    expect(fieldOf({ ...valid, baseUrl: undefined })).toBe('baseUrl');
+    expect(fieldOf({ ...valid, clientSecret: '' })).toBe('clientSecret');
+    expect(fieldOf({ ...valid, apis: { orders: {} } })).toBe('apis.orders.baseUrl');
+    expect(fieldOf({ ...valid, apis: { orders: { baseUrl: 'nope' } } })).toBe('apis.orders.baseUrl');
+    expect(fieldOf({ ...valid, apis: { orders: { baseUrl: 'http://x', token: 'admin' } } })).toBe('apis.orders.token');
+    expect(fieldOf({ ...valid, apis: { 'a/b': { baseUrl: 'http://x' } } })).toBe('apis.a/b');
+    expect(fieldOf({ ...valid, basePath: 'bff/' })).toBe('basePath');
+    expect(fieldOf(valid)).toBeUndefined();
+  });
+
+  it('seals with the newest secret: the last of an array, the highest id of a record', () => {
+    const a = 'a'.repeat(32);
+    const b = 'b'.repeat(32);
+    expect(resolveConfig({ ...valid, cookieSecret: [a, b] }).cookiePasswords).toEqual({ 1: a, 2: b });
+    expect(resolveConfig({ ...valid, cookieSecret: { 7: b, 3: a } }).cookiePasswords).toEqual({ 7: b, 3: a });
+  });
+});

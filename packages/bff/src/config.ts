@@ -1,0 +1,207 @@
+import type { Logger } from './logger.js';
+import type { SessionStore } from './session-store.js';
+
+/** How the BFF authenticates calls to one upstream API. */
+export type ApiTokenType = 'user' | 'user-optional' | 'client' | 'none';
+
+/** One upstream API, reachable at `{basePath}/api/{name}/*`. */
+export interface ApiConfig {
+  /** Where requests go: `{basePath}/api/{name}/x?y` → `{baseUrl}/x?y`. */
+  baseUrl: string;
+  /** Which token to attach. Default `'user'`. */
+  token?: ApiTokenType;
+  /** Scopes this API needs; they are requested at sign-in (user tokens) or in the grant (client tokens). */
+  scopes?: string[];
+  /** Resource indicator (RFC 8707): the token sent to this API is issued for this audience only. */
+  resource?: string;
+  /** Request headers forwarded besides the default safe list (lower case). */
+  forwardHeaders?: string[];
+}
+
+/** Configuration of {@link createBff}. */
+export interface BffConfig {
+  /** Public origin of the app that the browser sees, e.g. `https://app.example.com`. */
+  baseUrl: string;
+  /** Where the BFF's routes live. Default `/bff`. */
+  basePath?: string;
+  /** OpenID Provider issuer; its discovery document is fetched on first use. */
+  issuer: string;
+  clientId: string;
+  /** Confidential client secret (client_secret_basic). */
+  clientSecret: string;
+  /** Scopes requested at sign-in besides the APIs' own. Default `openid profile email offline_access`. */
+  scopes?: string[];
+  /**
+   * Secret(s) sealing the cookies, each at least 32 characters. Several for rotation: the last in
+   * an array (or the highest key in a record) seals, all unseal.
+   */
+  cookieSecret: string | string[] | Record<string, string>;
+  /** Upstream APIs by name. */
+  apis?: Record<string, ApiConfig>;
+  /**
+   * Where the IdP sends the user after RP-initiated logout. Default `{baseUrl}{basePath}/logout/callback`,
+   * which checks the logout `state` and redirects to the `returnTo` given to `/logout`.
+   */
+  postLogoutRedirectUri?: string;
+  /**
+   * Put `id_token_hint` in the end-session URL (some IdPs require it). Off by default, because that
+   * URL passes through the browser and its history; `client_id` identifies the client instead.
+   */
+  logoutIdTokenHint?: boolean;
+  /** Session storage. Default: a {@link MemorySessionStore}. */
+  sessionStore?: SessionStore;
+  /** Absolute session lifetime in seconds. Default 8 hours. */
+  sessionLifetime?: number;
+  /** Largest request body proxied upstream, in bytes. Default 10 MiB. */
+  maxBodySize?: number;
+  /**
+   * Refresh an access token this many seconds before it expires (never more than half its
+   * lifetime). Default 30.
+   */
+  refreshMargin?: number;
+  /**
+   * Request bodies up to this many bytes (with a Content-Length) are buffered so that the request
+   * can be retried once after an upstream `401 invalid_token`; larger ones stream and are not
+   * retried. Default 64 KiB.
+   */
+  replayableBodySize?: number;
+  /** Milliseconds to wait for the IdP and for upstream APIs. Default 10 000 / 30 000. */
+  timeouts?: { idp?: number; upstream?: number };
+  /** Where log lines go (always redacted). Default: JSON lines on the console. */
+  logger?: Logger;
+  /** The fetch used for the IdP and upstream APIs. Default: the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** A configuration problem found at start-up; `field` names the offending setting. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`Invalid Cloakroom BFF config: ${field} ${message}`);
+  }
+}
+
+/** The configuration after validation and defaults. */
+export interface ResolvedConfig extends Omit<Required<BffConfig>, 'cookieSecret' | 'apis' | 'timeouts' | 'sessionStore' | 'logger' | 'fetch'> {
+  origin: string;
+  redirectUri: string;
+  /** Password map for iron-session: newest id seals. */
+  cookiePasswords: Record<string, string>;
+  apis: Record<string, Required<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders'>> & { baseUrl: URL; resource?: string }>;
+  timeouts: { idp: number; upstream: number };
+  /** The issuer is on a loopback host over http (development only). */
+  insecureIssuer: boolean;
+}
+
+const MIN_SECRET_LENGTH = 32;
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Validates `config` and fills the defaults; throws a {@link ConfigError} naming the bad field. */
+export function resolveConfig(config: BffConfig): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) throw new ConfigError('config', 'must be an object');
+  const base = parseUrl('baseUrl', config.baseUrl);
+  const issuer = parseUrl('issuer', config.issuer);
+  if (issuer.search || issuer.hash) throw new ConfigError('issuer', 'must not have a query or fragment');
+  const insecureIssuer = issuer.protocol === 'http:';
+  if (insecureIssuer && !LOOPBACK.has(issuer.hostname)) throw new ConfigError('issuer', 'must use https (http is allowed on loopback hosts only)');
+  requireString('clientId', config.clientId);
+  requireString('clientSecret', config.clientSecret);
+
+  const basePath = config.basePath ?? '/bff';
+  if (!/^\/[\w\-/]*[\w-]$/.test(basePath)) throw new ConfigError('basePath', 'must start with / and not end with /');
+
+  return {
+    baseUrl: base.origin,
+    origin: base.origin,
+    basePath,
+    issuer: config.issuer,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    scopes: config.scopes ?? ['openid', 'profile', 'email', 'offline_access'],
+    redirectUri: `${base.origin}${basePath}/callback`,
+    postLogoutRedirectUri: config.postLogoutRedirectUri ?? `${base.origin}${basePath}/logout/callback`,
+    logoutIdTokenHint: config.logoutIdTokenHint ?? false,
+    cookiePasswords: resolveSecrets(config.cookieSecret),
+    apis: resolveApis(config.apis ?? {}),
+    sessionLifetime: positive('sessionLifetime', config.sessionLifetime ?? 8 * 3600),
+    maxBodySize: positive('maxBodySize', config.maxBodySize ?? 10 * 1024 * 1024),
+    refreshMargin: positive('refreshMargin', config.refreshMargin ?? 30),
+    replayableBodySize: nonNegative('replayableBodySize', config.replayableBodySize ?? 64 * 1024),
+    timeouts: {
+      idp: positive('timeouts.idp', config.timeouts?.idp ?? 10_000),
+      upstream: positive('timeouts.upstream', config.timeouts?.upstream ?? 30_000),
+    },
+    insecureIssuer,
+  };
+}
+
+function resolveSecrets(secret: BffConfig['cookieSecret']): Record<string, string> {
+  if (secret === undefined || secret === null) throw new ConfigError('cookieSecret', 'is required');
+  // Arrays rotate by position: the last one is the newest and seals.
+  const map: Record<string, string> =
+    typeof secret === 'string' ? { 1: secret } : Array.isArray(secret) ? Object.fromEntries(secret.map((s, i) => [String(i + 1), s])) : secret;
+  const entries = Object.entries(map);
+  if (entries.length === 0) throw new ConfigError('cookieSecret', 'needs at least one secret');
+  for (const [id, value] of entries) {
+    if (!/^\d+$/.test(id)) throw new ConfigError('cookieSecret', 'keys must be numeric ids');
+    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
+      throw new ConfigError('cookieSecret', `must be at least ${MIN_SECRET_LENGTH} characters long`);
+    }
+  }
+  return map;
+}
+
+function resolveApis(apis: Record<string, ApiConfig>): ResolvedConfig['apis'] {
+  const resolved: ResolvedConfig['apis'] = {};
+  for (const [name, api] of Object.entries(apis)) {
+    const field = `apis.${name}`;
+    if (!/^[\w-]+$/.test(name)) throw new ConfigError(field, 'name may contain only letters, digits, _ and -');
+    if (typeof api !== 'object' || api === null) throw new ConfigError(field, 'must be an object');
+    if (api.baseUrl === undefined) throw new ConfigError(`${field}.baseUrl`, 'is required');
+    const baseUrl = parseUrl(`${field}.baseUrl`, api.baseUrl);
+    const token = api.token ?? 'user';
+    if (!['user', 'user-optional', 'client', 'none'].includes(token)) {
+      throw new ConfigError(`${field}.token`, "must be 'user', 'user-optional', 'client' or 'none'");
+    }
+    if (api.resource !== undefined) parseUrl(`${field}.resource`, api.resource);
+    resolved[name] = {
+      baseUrl,
+      token,
+      scopes: api.scopes ?? [],
+      forwardHeaders: (api.forwardHeaders ?? []).map((h) => h.toLowerCase()),
+      ...(api.resource !== undefined ? { resource: api.resource } : {}),
+    };
+  }
+  return resolved;
+}
+
+function parseUrl(field: string, value: unknown): URL {
+  requireString(field, value);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(field, `is not a valid absolute URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:' && !field.endsWith('.resource')) {
+    throw new ConfigError(field, 'must be an http(s) URL');
+  }
+  return url;
+}
+
+function requireString(field: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0) throw new ConfigError(field, 'is required');
+}
+
+function nonNegative(field: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(field, 'must be zero or a positive number');
+  return value;
+}
+
+function positive(field: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(field, 'must be a positive number');
+  return value;
+}

@@ -1,0 +1,17 @@
+import type { ResolvedConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { Provider } from './oidc.js';
+import type { ClientTokens } from './client-tokens.js';
+import type { Sessions } from './sessions.js';
+import type { UserTokens } from './user-tokens.js';
+
+/** What every route of the BFF is built from. */
+export interface BffDeps {
+  config: ResolvedConfig;
+  provider: Provider;
+  sessions: Sessions;
+  userTokens: UserTokens;
+  clientTokens: ClientTokens;
+  logger: Logger;
+  fetch: typeof fetch;
+}

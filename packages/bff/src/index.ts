@@ -1,0 +1,8 @@
+export { createBff } from './app.js';
+export { ConfigError, type ApiConfig, type ApiTokenType, type BffConfig } from './config.js';
+export { BffError, type BffErrorCode } from './errors.js';
+export { consoleLogger, redact, type Logger } from './logger.js';
+export type { LogoutResult } from './routes/logout.js';
+export type { SessionInfo } from './routes/session.js';
+export type { Session, SessionStore, StoredAccessToken } from './session-store.js';
+export { MemorySessionStore, type MemorySessionStoreOptions } from './stores/memory.js';

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { redact, redactingLogger, type Logger } from './logger.js';
+
+const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+
+describe('redact', () => {
+  it('masks token-shaped strings anywhere in text', () => {
+    expect(redact(`got ${jwt} back`)).toBe('got [redacted] back');
+    expect(redact('Authorization: Bearer abc.def-123')).toBe('Authorization: Bearer [redacted]');
+    expect(redact('cookie Fe26.2*1*abcdef*ghi~2 set')).toBe('cookie [redacted] set');
+  });
+
+  it('masks credential-named fields whatever their value', () => {
+    expect(redact({ access_token: 'opaque123', refreshToken: 'r', headers: { Cookie: 'a=b', accept: 'x' }, code: 'c0de' })).toEqual({
+      access_token: '[redacted]',
+      refreshToken: '[redacted]',
+      headers: { Cookie: '[redacted]', accept: 'x' },
+      code: '[redacted]',
+    });
+  });
+
+  it('keeps errors readable without their secrets', () => {
+    expect(redact(new Error(`bad token ${jwt}`))).toEqual({ name: 'Error', message: 'bad token [redacted]' });
+  });
+
+  it('wraps a logger so nothing reaches it unredacted', () => {
+    const lines: unknown[] = [];
+    const sink: Logger = { info: (...args) => lines.push(args), warn: () => {}, error: () => {} };
+    redactingLogger(sink).info(`token ${jwt}`, { idToken: jwt, nested: [{ text: jwt }] });
+    expect(JSON.stringify(lines)).not.toContain(jwt);
+  });
+});

@@ -1,0 +1,120 @@
+import { proxy } from 'hono/proxy';
+import { BffError } from './errors.js';
+
+/**
+ * Request headers that may travel from the browser to an API. An allow-list, because the browser
+ * sends credentials (Cookie), our own anti-CSRF header and much else that an upstream must not see.
+ */
+export const FORWARDED_REQUEST_HEADERS = [
+  'accept',
+  'accept-language',
+  'cache-control',
+  'content-language',
+  'content-type',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'if-unmodified-since',
+  'range',
+  'traceparent',
+  'tracestate',
+  'x-request-id',
+];
+
+/** Response headers an upstream must not set in the browser: the BFF owns this origin's cookies. */
+const BLOCKED_RESPONSE_HEADERS = ['set-cookie', 'set-cookie2'];
+
+/**
+ * Maps the path after `{basePath}/api/{name}` onto the API's base URL, keeping the query. Refuses
+ * dot segments (also percent-encoded), which could climb out of the API's base path upstream.
+ */
+export function upstreamUrl(baseUrl: URL, rest: string, search: string): URL {
+  const segments = rest.split('/');
+  if (segments.some((segment) => /^(\.|%2e){1,2}$/i.test(segment)) || /%2f|%5c/i.test(rest)) {
+    throw new BffError(400, 'invalid_request', 'The API path must not contain dot segments or encoded slashes.');
+  }
+  const target = new URL(baseUrl);
+  target.pathname = `${baseUrl.pathname.replace(/\/$/, '')}${rest}`;
+  target.search = search;
+  return target;
+}
+
+export interface ForwardOptions {
+  url: URL;
+  request: Request;
+  /** The bearer token for the API, if it gets one. */
+  accessToken: string | undefined;
+  /** Extra request header names (lower case) to forward. */
+  forwardHeaders: readonly string[];
+  fetch: typeof fetch;
+  timeout: number;
+  /** Largest request body in bytes. */
+  maxBodySize: number;
+  /** The request body read in advance (so that it can be sent twice); else the request's stream. */
+  bufferedBody?: ArrayBuffer;
+}
+
+/**
+ * Sends the browser's request upstream and streams the answer back: bodies are piped both ways, never
+ * buffered. Hop-by-hop headers are dropped both ways (`hono/proxy`); only allow-listed request headers
+ * go up, and no `Set-Cookie` comes down.
+ */
+export async function forward(options: ForwardOptions): Promise<Response> {
+  const { url, request, accessToken, forwardHeaders, fetch: fetchImpl, timeout, maxBodySize, bufferedBody } = options;
+  const headers = new Headers();
+  for (const name of [...FORWARDED_REQUEST_HEADERS, ...forwardHeaders]) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  if (accessToken !== undefined) headers.set('authorization', `Bearer ${accessToken}`);
+  const body = request.method === 'GET' || request.method === 'HEAD' || bufferedBody ? null : limitedBody(request, maxBodySize);
+
+  // The timeout covers the wait for the response headers only: a long download may take its time.
+  const headersTimeout = new AbortController();
+  const timer = setTimeout(() => headersTimeout.abort(new DOMException('upstream timeout', 'TimeoutError')), timeout);
+  let response: Response;
+  try {
+    response = await proxy(url, {
+      method: request.method,
+      headers,
+      // `duplex: 'half'` is what fetch requires to send a stream; it is not in TypeScript's DOM types yet.
+      ...(bufferedBody ? { body: bufferedBody } : body ? ({ body: body.stream, duplex: 'half' } as RequestInit) : {}),
+      redirect: 'manual',
+      signal: AbortSignal.any([request.signal, headersTimeout.signal]),
+      customFetch: (upstreamRequest) => fetchImpl(upstreamRequest),
+    });
+  } catch (error) {
+    if (body?.exceeded()) throw tooLarge(maxBodySize);
+    if (headersTimeout.signal.aborted) {
+      throw new BffError(504, 'upstream_timeout', 'The API did not answer in time.', undefined, { cause: error });
+    }
+    throw new BffError(502, 'upstream_unavailable', 'The API cannot be reached.', undefined, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+  for (const name of BLOCKED_RESPONSE_HEADERS) response.headers.delete(name);
+  return response;
+}
+
+const tooLarge = (maxBodySize: number) =>
+  new BffError(413, 'payload_too_large', `Request bodies are limited to ${maxBodySize} bytes.`);
+
+/**
+ * The request body, cut off past `maxBodySize`. Written here because `hono/body-limit` buffers a
+ * chunked body whole before passing it on, and the proxy must stream.
+ */
+function limitedBody(request: Request, maxBodySize: number): { stream: ReadableStream<Uint8Array>; exceeded(): boolean } | null {
+  if (request.body === null) return null;
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > maxBodySize) throw tooLarge(maxBodySize);
+  let size = 0;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      size += chunk.byteLength;
+      if (size > maxBodySize) controller.error(tooLarge(maxBodySize));
+      else controller.enqueue(chunk);
+    },
+  });
+  return { stream: request.body.pipeThrough(counter), exceeded: () => size > maxBodySize };
+}

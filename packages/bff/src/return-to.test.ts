@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { safeReturnTo } from './return-to.js';
+
+const origin = 'http://localhost:3000';
+
+describe('safeReturnTo', () => {
+  it.each([
+    [undefined, '/'],
+    ['', '/'],
+    ['/', '/'],
+    ['/orders', '/orders'],
+    ['/orders?page=2#top', '/orders?page=2#top'],
+    ['/a/../b', '/b'],
+  ])('accepts %j as %j', (value, expected) => {
+    expect(safeReturnTo(value, origin)).toBe(expected);
+  });
+
+  it.each([
+    '//evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    'https://evil.example/',
+    'http://localhost:3000/orders',
+    'javascript:alert(1)',
+    'orders',
+    '/\t/evil.example',
+    '/\n/evil.example',
+  ])('refuses %j', (value) => {
+    expect(safeReturnTo(value, origin)).toBeUndefined();
+  });
+});

@@ -1,0 +1,81 @@
+import type { Context, Handler } from 'hono';
+import type { ResolvedConfig } from '../config.js';
+import type { BffDeps } from '../context.js';
+import { BffError } from '../errors.js';
+import { forward, upstreamUrl } from '../proxy.js';
+import type { StoredAccessToken } from '../session-store.js';
+import { loginResource } from '../token-targets.js';
+
+type Api = ResolvedConfig['apis'][string];
+
+/**
+ * `ALL {basePath}/api/:api/*`: proxies to the named API with the token configured for it. An
+ * upstream `401` with `error="invalid_token"` gets one refresh and one retry, when the body can be
+ * sent again.
+ */
+export function api(deps: BffDeps): Handler {
+  const { config } = deps;
+  return async (c) => {
+    const name = c.req.param('api') ?? '';
+    const target = Object.hasOwn(config.apis, name) ? config.apis[name] : undefined;
+    if (!target) throw new BffError(404, 'unknown_api', `No API named ${JSON.stringify(name)} is configured.`);
+
+    const requestUrl = new URL(c.req.url);
+    const prefix = `${config.basePath}/api/${name}`;
+    if (requestUrl.pathname !== prefix && !requestUrl.pathname.startsWith(`${prefix}/`)) {
+      throw new BffError(400, 'invalid_request', 'The API name must not be percent-encoded.');
+    }
+    const url = upstreamUrl(target.baseUrl, requestUrl.pathname.slice(prefix.length), requestUrl.search);
+
+    const token = await accessToken(c, target, deps);
+    const bufferedBody = (await replayableBody(c.req.raw, Math.min(config.replayableBodySize, config.maxBodySize))) ?? undefined;
+    const send = (bearer: StoredAccessToken | undefined) =>
+      forward({
+        url,
+        request: c.req.raw,
+        accessToken: bearer?.value,
+        forwardHeaders: target.forwardHeaders,
+        fetch: deps.fetch,
+        timeout: config.timeouts.upstream,
+        maxBodySize: config.maxBodySize,
+        ...(bufferedBody ? { bufferedBody } : {}),
+      });
+
+    const response = await send(token);
+    const canReplay = bufferedBody !== undefined || c.req.raw.body === null;
+    if (!token || !canReplay || !rejectsToken(response)) return response;
+    await response.body?.cancel();
+    return send(await accessToken(c, target, deps, token.value));
+  };
+}
+
+/** The token for this API, or none; `rejected` is a token value the API refused. */
+async function accessToken(c: Context, target: Api, deps: BffDeps, rejected?: string): Promise<StoredAccessToken | undefined> {
+  const { config, sessions, userTokens, clientTokens } = deps;
+  if (target.token === 'none') return undefined;
+  if (target.token === 'client') return clientTokens.accessToken(target, rejected);
+  const session = await sessions.load(c);
+  if (!session) {
+    if (target.token === 'user-optional') return undefined;
+    throw new BffError(401, 'login_required', 'Sign in to call this API.');
+  }
+  try {
+    return await userTokens.accessToken(session, target.resource ?? loginResource(config), rejected);
+  } catch (error) {
+    if (error instanceof BffError && error.code === 'session_expired') await sessions.end(c, session);
+    throw error;
+  }
+}
+
+/** RFC 6750 §3.1: the API says the token is expired, revoked or otherwise invalid. */
+function rejectsToken(response: Response): boolean {
+  return response.status === 401 && /\berror\s*=\s*"?invalid_token"?/i.test(response.headers.get('www-authenticate') ?? '');
+}
+
+/** The body read into memory when it is small enough to send twice; `null` for no or a large body. */
+async function replayableBody(request: Request, limit: number): Promise<ArrayBuffer | null> {
+  if (request.body === null || request.method === 'GET' || request.method === 'HEAD') return null;
+  const length = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (!(length <= limit)) return null;
+  return request.arrayBuffer();
+}

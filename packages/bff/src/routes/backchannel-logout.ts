@@ -1,0 +1,55 @@
+import type { Handler } from 'hono';
+import type { BffDeps } from '../context.js';
+import { BffError } from '../errors.js';
+import { LogoutTokenError, verifyLogoutToken } from '../logout-token.js';
+import { ReplayCache } from '../replay-cache.js';
+
+/** How far a logout token's `iat` may lie in the past; its `jti` is remembered that long. */
+const LOGOUT_TOKEN_MAX_AGE = 300;
+/** A form with one JWT: anything bigger is not a logout request. */
+const MAX_BODY = 16 * 1024;
+
+/**
+ * `POST {basePath}/backchannel-logout`: OpenID Connect Back-Channel Logout 1.0. The IdP posts a
+ * signed logout token; every session of that IdP session (`sid`) or user (`sub`) is deleted.
+ * Server to server, so no anti-CSRF header: the signed token is the proof.
+ */
+export function backchannelLogout({ config, provider, sessions, logger }: BffDeps): Handler {
+  const replays = new ReplayCache(LOGOUT_TOKEN_MAX_AGE * 2);
+  return async (c) => {
+    c.header('Cache-Control', 'no-store');
+    if (Number(c.req.header('content-length') ?? 0) > MAX_BODY) throw new BffError(413, 'payload_too_large');
+    if (!c.req.header('content-type')?.startsWith('application/x-www-form-urlencoded')) {
+      throw new BffError(400, 'invalid_request', 'Expected an application/x-www-form-urlencoded body.');
+    }
+    const form = await c.req.parseBody();
+    const token = form.logout_token;
+    if (typeof token !== 'string' || token === '') throw new BffError(400, 'invalid_request', 'logout_token is missing.');
+
+    const configuration = await provider.configuration();
+    const metadata = configuration.serverMetadata();
+    const algorithms = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter((alg) => alg !== 'none' && !alg.startsWith('HS'));
+    let target;
+    try {
+      target = await verifyLogoutToken(token, { issuer: metadata.issuer, clientId: config.clientId, keys: await provider.keys(), algorithms, maxAge: LOGOUT_TOKEN_MAX_AGE, replays });
+    } catch (error) {
+      if (error instanceof LogoutTokenError) {
+        logger.warn('back-channel logout refused', { reason: error.message });
+        throw new BffError(400, 'invalid_logout_token', error.message);
+      }
+      throw error;
+    }
+
+    // With a sid, only that IdP session's sessions go (and only if they belong to the sub, when given).
+    const ids = target.sid ? await sessions.store.idsBySid(target.sid) : await sessions.store.idsBySub(target.sub!);
+    let ended = 0;
+    for (const id of ids) {
+      const session = await sessions.store.get(id);
+      if (!session || (target.sub && session.sub !== target.sub)) continue;
+      await sessions.store.delete(id);
+      ended++;
+    }
+    logger.info('back-channel logout', { sub: target.sub, ended });
+    return c.body(null, 200);
+  };
+}

@@ -1,0 +1,65 @@
+import type { Handler } from 'hono';
+import * as oidc from 'openid-client';
+import type { BffDeps } from '../context.js';
+import { BffError } from '../errors.js';
+import { logoutTransactionCookie } from '../logout-transaction.js';
+import { safeReturnTo } from '../return-to.js';
+
+/** What `POST {basePath}/logout` answers. */
+export interface LogoutResult {
+  /** Where to send the browser to end the IdP session too (RP-initiated logout), if the IdP has one. */
+  endSessionUrl: string | null;
+}
+
+/**
+ * `POST {basePath}/logout?returnTo=/path`: revokes the refresh token (RFC 7009) where the IdP can,
+ * deletes the session, clears the cookie and answers with the IdP's end-session URL, whose `state`
+ * comes back to `{basePath}/logout/callback`.
+ */
+export function logout({ config, provider, sessions, logger }: BffDeps): Handler {
+  const transactions = logoutTransactionCookie(config);
+  return async (c) => {
+    const returnTo = safeReturnTo(c.req.query('returnTo'), config.origin);
+    if (returnTo === undefined) throw new BffError(400, 'invalid_request', 'returnTo must be a relative path on this site.');
+    const current = await sessions.load(c);
+    await sessions.end(c, current);
+    c.header('Cache-Control', 'no-store');
+    if (!current) return c.json({ endSessionUrl: null } satisfies LogoutResult);
+
+    // The local session is gone whatever the IdP says: a down IdP must not keep anyone signed in here.
+    const configuration = await provider.configuration().catch(() => undefined);
+    const metadata = configuration?.serverMetadata();
+    if (configuration && current.refreshToken && metadata?.revocation_endpoint) {
+      await oidc
+        .tokenRevocation(configuration, current.refreshToken, { token_type_hint: 'refresh_token' })
+        .catch((error: unknown) => logger.warn('refresh token revocation failed', { error }));
+    }
+    logger.info('signed out', { sub: current.sub });
+    if (!configuration || !metadata?.end_session_endpoint) return c.json({ endSessionUrl: null } satisfies LogoutResult);
+
+    const state = oidc.randomState();
+    await transactions.write(c, { state, returnTo });
+    const endSessionUrl = oidc.buildEndSessionUrl(configuration, {
+      // The end-session URL passes through the browser, where no token goes unless the app opts in;
+      // OIDC RP-Initiated Logout 1.0 §2 lets client_id identify the client instead.
+      ...(config.logoutIdTokenHint ? { id_token_hint: current.idToken } : { client_id: config.clientId }),
+      post_logout_redirect_uri: config.postLogoutRedirectUri,
+      state,
+    });
+    return c.json({ endSessionUrl: endSessionUrl.href } satisfies LogoutResult);
+  };
+}
+
+/** `GET {basePath}/logout/callback?state=…`: the IdP's redirect after logout; back to the app. */
+export function logoutCallback({ config }: BffDeps): Handler {
+  const transactions = logoutTransactionCookie(config);
+  return async (c) => {
+    const transaction = await transactions.read(c);
+    transactions.clear(c);
+    if (!transaction || transaction.state !== c.req.query('state')) {
+      throw new BffError(400, 'invalid_callback', 'This sign-out was not started here, or it expired.');
+    }
+    c.header('Cache-Control', 'no-store');
+    return c.redirect(transaction.returnTo, 302);
+  };
+}

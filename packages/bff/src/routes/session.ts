@@ -1,0 +1,19 @@
+import type { Handler } from 'hono';
+import type { BffDeps } from '../context.js';
+
+/** What `GET {basePath}/session` answers: claims and times, never a token. */
+export type SessionInfo =
+  | { authenticated: false }
+  | { authenticated: true; user: Record<string, unknown>; expiresAt: number };
+
+/** `GET {basePath}/session`: is someone signed in, who, and until when (epoch seconds). */
+export function session({ sessions }: BffDeps): Handler {
+  return async (c) => {
+    const current = await sessions.load(c);
+    const body: SessionInfo = current
+      ? { authenticated: true, user: { sub: current.sub, ...current.claims }, expiresAt: current.expiresAt }
+      : { authenticated: false };
+    c.header('Cache-Control', 'no-store');
+    return c.json(body);
+  };
+}

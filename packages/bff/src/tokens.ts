@@ -1,0 +1,32 @@
+import type * as oidc from 'openid-client';
+import type { StoredAccessToken } from './session-store.js';
+
+/** Access-token lifetime assumed when the IdP does not say (`expires_in` is only RECOMMENDED). */
+const DEFAULT_LIFETIME = 300;
+
+/** The part of a token endpoint response the BFF keeps for an API call. */
+export function storedAccessToken(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): StoredAccessToken {
+  const lifetime = response.expiresIn() ?? DEFAULT_LIFETIME;
+  return {
+    value: response.access_token,
+    expiresAt: Math.floor(Date.now() / 1000) + lifetime,
+    lifetime,
+    ...(response.scope !== undefined ? { scope: response.scope } : {}),
+  };
+}
+
+/**
+ * A token is usable when it is not the one an API just rejected and it has more than the refresh
+ * margin left, the margin being capped at half the token's lifetime (so short tokens are still used).
+ */
+export function isUsable(token: StoredAccessToken | undefined, margin: number, rejected?: string): token is StoredAccessToken {
+  return token !== undefined && token.value !== rejected && token.expiresAt - Date.now() / 1000 > Math.min(margin, token.lifetime / 2);
+}
+
+// Protocol claims of the ID token: they prove the token, they say nothing about the user.
+const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp', 'sid', 'jti', 'auth_time', 'acr', 'amr']);
+
+/** The user's claims from a validated ID token, as `/session` shows them. */
+export function userClaims(claims: oidc.IDToken): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(claims).filter(([name]) => !PROTOCOL_CLAIMS.has(name)));
+}

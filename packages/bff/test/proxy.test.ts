@@ -1,0 +1,259 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBff, type BffConfig } from '../src/index.js';
+import { memoryLogger } from './memory-logger.js';
+import { startUpstream, type CapturingUpstream } from './upstream.js';
+
+const origin = 'http://localhost:3000';
+let upstream: CapturingUpstream;
+
+function bff(apis: BffConfig['apis'], extra: Partial<BffConfig> = {}) {
+  return createBff({
+    baseUrl: origin,
+    // Never contacted: these APIs need no user token, and discovery happens on first use only.
+    issuer: 'http://127.0.0.1:9',
+    clientId: 'bff',
+    clientSecret: 'secret',
+    cookieSecret: 'a-cookie-secret-of-at-least-32-characters',
+    logger: memoryLogger(),
+    apis,
+    ...extra,
+  });
+}
+
+const browserHeaders = {
+  'x-csrf': '1',
+  'sec-fetch-site': 'same-origin',
+  origin,
+  cookie: '__Host-cloakroom=Fe26.2*secret-session-seal; other=1',
+  authorization: 'Bearer smuggled-by-the-browser',
+  accept: 'application/json',
+  'content-type': 'application/json',
+  'if-none-match': '"v1"',
+  'x-request-id': 'req-1',
+  'x-internal-admin': 'yes',
+  'proxy-authorization': 'Basic Zm9vOmJhcg==',
+};
+
+beforeAll(async () => {
+  upstream = await startUpstream((request, res) => {
+    res.writeHead(201, {
+      'content-type': 'application/json',
+      'set-cookie': 'upstream=evil; Path=/',
+      'x-upstream': 'kept',
+      'keep-alive': 'timeout=5',
+    });
+    res.end(JSON.stringify({ method: request.method, url: request.url }));
+  });
+});
+afterAll(() => upstream.close());
+
+describe('the API proxy', () => {
+  it('forwards method, path, query, body and safe headers only', async () => {
+    const app = bff({ shop: { baseUrl: `${upstream.url}/v1`, token: 'none' } });
+    const response = await app.request('/bff/api/shop/orders/42?expand=items&x=%20y', {
+      method: 'PUT',
+      headers: browserHeaders,
+      body: JSON.stringify({ item: 'hat' }),
+    });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ method: 'PUT', url: '/v1/orders/42?expand=items&x=%20y' });
+
+    const seen = upstream.requests.at(-1)!;
+    expect(seen.body).toBe('{"item":"hat"}');
+    expect(seen.headers.accept).toBe('application/json');
+    expect(seen.headers['content-type']).toBe('application/json');
+    expect(seen.headers['if-none-match']).toBe('"v1"');
+    expect(seen.headers['x-request-id']).toBe('req-1');
+    // Never upstream: the browser's credentials, our anti-CSRF header, unknown or hop-by-hop headers.
+    for (const name of ['cookie', 'x-csrf', 'authorization', 'x-internal-admin', 'proxy-authorization', 'origin', 'sec-fetch-site']) {
+      expect(seen.headers, name).not.toHaveProperty(name);
+    }
+    // Never to the browser: the upstream's cookies and hop-by-hop headers.
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(response.headers.get('keep-alive')).toBeNull();
+    expect(response.headers.get('x-upstream')).toBe('kept');
+  });
+
+  it('forwards extra headers only when the API config names them', async () => {
+    const app = bff({ shop: { baseUrl: upstream.url, token: 'none', forwardHeaders: ['X-Internal-Admin'] } });
+    await app.request('/bff/api/shop', { headers: browserHeaders });
+    expect(upstream.requests.at(-1)!.headers['x-internal-admin']).toBe('yes');
+    expect(upstream.requests.at(-1)!.url).toBe('/');
+  });
+
+  it('answers 404 unknown_api for an API that is not configured', async () => {
+    const app = bff({ shop: { baseUrl: upstream.url, token: 'none' } });
+    for (const name of ['nope', 'constructor', '__proto__']) {
+      const response = await app.request(`/bff/api/${name}/x`, { headers: browserHeaders });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(await response.json()).toMatchObject({ status: 404, code: 'unknown_api' });
+    }
+  });
+
+  it('refuses paths that would climb out of the API base path', async () => {
+    const app = bff({ shop: { baseUrl: `${upstream.url}/v1`, token: 'none' } });
+    const before = upstream.requests.length;
+    // URL parsing resolves (encoded) dot segments before routing, so those land on another API name;
+    // encoded slashes and backslashes survive parsing and would be decoded upstream, so they are refused.
+    const cases = [
+      ['/bff/api/shop/%2e%2e/admin', 404, 'unknown_api'],
+      ['/bff/api/shop/.%2E/admin', 404, 'unknown_api'],
+      ['/bff/api/shop/a%2f..%2fadmin', 400, 'invalid_request'],
+      ['/bff/api/shop/a%5c..%5cadmin', 400, 'invalid_request'],
+    ] as const;
+    for (const [path, status, code] of cases) {
+      const response = await app.request(path, { headers: browserHeaders });
+      expect(response.status, path).toBe(status);
+      expect(await response.json()).toMatchObject({ code });
+    }
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('answers 502 upstream_unavailable when the API is down', async () => {
+    const down = await startUpstream();
+    await down.close();
+    const app = bff({ shop: { baseUrl: down.url, token: 'none' } });
+    const response = await app.request('/bff/api/shop/x', { headers: browserHeaders });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ code: 'upstream_unavailable' });
+  });
+
+  it('answers 504 upstream_timeout when the API does not answer in time', async () => {
+    const slow = await startUpstream(() => {
+      /* never answers */
+    });
+    try {
+      const app = bff({ shop: { baseUrl: slow.url, token: 'none' } }, { timeouts: { upstream: 200 } });
+      const response = await app.request('/bff/api/shop/x', { headers: browserHeaders });
+      expect(response.status).toBe(504);
+      expect(await response.json()).toMatchObject({ code: 'upstream_timeout' });
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('answers 401 login_required for a user-token API without a session, and never calls it', async () => {
+    const app = bff({ shop: { baseUrl: upstream.url } });
+    const before = upstream.requests.length;
+    const response = await app.request('/bff/api/shop/x', { headers: browserHeaders });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: 'login_required' });
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('calls a user-optional API without a token when nobody is signed in', async () => {
+    const app = bff({ shop: { baseUrl: upstream.url, token: 'user-optional' } });
+    const response = await app.request('/bff/api/shop/x', { headers: browserHeaders });
+    expect(response.status).toBe(201);
+    expect(upstream.requests.at(-1)!.headers).not.toHaveProperty('authorization');
+  });
+
+  it('refuses a missing X-CSRF header before anything goes upstream', async () => {
+    const app = bff({ shop: { baseUrl: upstream.url, token: 'none' } });
+    const before = upstream.requests.length;
+    const response = await app.request('/bff/api/shop/x', { method: 'POST', headers: { ...browserHeaders, 'x-csrf': '' } });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ code: 'csrf_failed' });
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('answers 413 payload_too_large beyond the body limit, declared or streamed', async () => {
+    const app = bff({ shop: { baseUrl: upstream.url, token: 'none' } }, { maxBodySize: 16 });
+    const declared = await app.request('/bff/api/shop/x', {
+      method: 'POST',
+      headers: { ...browserHeaders, 'content-length': '17' },
+      body: 'x'.repeat(17),
+    });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ code: 'payload_too_large' });
+
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(8)));
+        controller.close();
+      },
+    });
+    const streamed = await app.request('/bff/api/shop/x', { method: 'POST', headers: browserHeaders, body: chunked, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toMatchObject({ code: 'payload_too_large' });
+  });
+});
+
+describe('streaming through the proxy', () => {
+  async function serveBff(upstreamUrl: string) {
+    const server = serve({ fetch: bff({ stream: { baseUrl: upstreamUrl, token: 'none' } }).fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise((resolve) => ('closeAllConnections' in server && server.closeAllConnections(), server.close(resolve))),
+    };
+  }
+  async function listen(server: ReturnType<typeof createServer>) {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  const close = (server: ReturnType<typeof createServer>) =>
+    new Promise((resolve) => (server.closeAllConnections(), server.close(resolve)));
+
+  it('streams the response: the first chunk arrives before the upstream has finished', async () => {
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const upstreamServer = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first\n');
+      void finished.then(() => res.end('last\n'));
+    });
+    const proxyServer = await serveBff(await listen(upstreamServer));
+    try {
+      const response = await fetch(`${proxyServer.url}/bff/api/stream/down`, { headers: { 'x-csrf': '1' } });
+      const reader = response.body!.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe('first\n');
+      finish();
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe('last\n');
+    } finally {
+      finish();
+      await proxyServer.close();
+      await close(upstreamServer);
+    }
+  });
+
+  it('streams the request: the upstream gets the first chunk before the browser has sent the rest', async () => {
+    let firstChunkUpstream!: (chunk: string) => void;
+    const upstreamGotFirstChunk = new Promise<string>((resolve) => (firstChunkUpstream = resolve));
+    const upstreamServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        if (body === '') firstChunkUpstream(chunk.toString());
+        body += chunk.toString();
+      });
+      req.on('end', () => res.writeHead(200).end(body));
+    });
+    const proxyServer = await serveBff(await listen(upstreamServer));
+    try {
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(encoder.encode('one'));
+          // The second chunk exists only once the first one has reached the upstream.
+          expect(await upstreamGotFirstChunk).toBe('one');
+          controller.enqueue(encoder.encode('two'));
+          controller.close();
+        },
+      });
+      const response = await fetch(`${proxyServer.url}/bff/api/stream/up`, {
+        method: 'POST',
+        headers: { 'x-csrf': '1', 'content-type': 'text/plain' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(await response.text()).toBe('onetwo');
+    } finally {
+      await proxyServer.close();
+      await close(upstreamServer);
+    }
+  });
+});

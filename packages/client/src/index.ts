@@ -1,0 +1,15 @@
+export { createBffClient } from './createBffClient.js';
+export { BffError } from './BffError.js';
+export type { BffErrorCode, BffErrorInit, ProblemDetails } from './BffError.js';
+export type {
+  BffClient,
+  BffClientEvent,
+  BffClientOptions,
+  BffFetch,
+  BffJsonInit,
+  FetchLike,
+  LoginOptions,
+  SessionState,
+  SessionStatus,
+  User,
+} from './types.js';

@@ -1,0 +1,130 @@
+import type { BffError } from './BffError.js';
+
+/**
+ * Claims of the signed-in user, as the BFF's `/session` route returns them.
+ * Only claims: the SDK never sees a token.
+ */
+export interface User {
+  sub: string;
+  name?: string;
+  email?: string;
+  [claim: string]: unknown;
+}
+
+/** Where the client stands with the BFF session. */
+export type SessionStatus = 'loading' | 'authenticated' | 'unauthenticated' | 'error';
+
+/**
+ * The session as the client knows it. A discriminated union on `status`, so that
+ * `status === 'authenticated'` narrows `user` to `TUser`.
+ *
+ * `expiresAt` is the end of the session in epoch **seconds**, exactly as the BFF sends it.
+ * On `'error'`, `user` and `expiresAt` keep the last known values (the session may well still be alive).
+ */
+export type SessionState<TUser = User> =
+  | { status: 'loading'; user: null; expiresAt: null; error: null }
+  | { status: 'authenticated'; user: TUser; expiresAt: number | null; error: null }
+  | { status: 'unauthenticated'; user: null; expiresAt: null; error: null }
+  | { status: 'error'; user: TUser | null; expiresAt: number | null; error: BffError };
+
+/** The subset of `fetch` the client uses; `globalThis.fetch` fits, and so does a test stub. */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Options of {@link createBffClient}. */
+export interface BffClientOptions {
+  /** Where the BFF is mounted on this origin. Default `'/bff'`. */
+  basePath?: string;
+  /** The `fetch` to use. Default: `globalThis.fetch`, looked up at call time. */
+  fetch?: FetchLike;
+  /** How to leave the page for login and logout. Default: `window.location.assign`. */
+  navigate?: (url: string) => void;
+  /** Refetch the session when the window regains focus or the page becomes visible. Default `true`. */
+  refetchOnFocus?: boolean;
+  /**
+   * A focus refetch is skipped when the last `/session` request started less than this many
+   * milliseconds ago. Default `5000`.
+   */
+  focusThrottleMs?: number;
+  /**
+   * Tell the app's other tabs about sign-in, sign-out and session expiry (BroadcastChannel
+   * `cloakroom:<basePath>`), and refetch when they tell this one. Default `true`; a no-op where
+   * BroadcastChannel does not exist.
+   */
+  crossTab?: boolean;
+}
+
+/**
+ * What {@link BffClient.on} can listen to. Each fires once per change, however many requests bring the news:
+ * - `'signedIn'`: the user became signed in while this page was open, or this page is where the login
+ *   callback landed, or the signed-in user changed. Not on a plain reload of a signed-in page.
+ * - `'signedOut'`: a known user is gone: logout here or in another tab, or a refetch found no session.
+ * - `'sessionExpired'`: the BFF answered a request with `401 session_expired` / `login_required`,
+ *   or the re-check at `expiresAt` found the session over. The user did not sign out: offer to sign in again.
+ */
+export type BffClientEvent = 'signedIn' | 'signedOut' | 'sessionExpired';
+
+/** Options of {@link BffClient.login}. */
+export interface LoginOptions {
+  /** Same-origin path to come back to after signing in. Default: the current path and query. */
+  returnTo?: string;
+}
+
+/** `RequestInit` for {@link BffFetch.json}: `body` is any JSON-serialisable value. */
+export interface BffJsonInit extends Omit<RequestInit, 'body'> {
+  body?: unknown;
+}
+
+/**
+ * `fetch` through the BFF. Takes a path relative to the base path (`/api/orders/orders`)
+ * or including it (`/bff/api/orders/orders`), adds `X-CSRF: 1` and sends the session cookie
+ * (same-origin only). Resolves with the `Response`, including non-problem error responses;
+ * rejects with a {@link BffError} when the answer is `application/problem+json` or the network fails.
+ * A `401` `session_expired` / `login_required` also moves the session to `'unauthenticated'`
+ * (once: no retry, no refetch) and fires `'sessionExpired'`.
+ */
+export interface BffFetch {
+  (path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Sends `init.body` as JSON, resolves with the parsed JSON answer (`undefined` for an empty body),
+   * and rejects with a {@link BffError} on any non-2xx status.
+   */
+  json<T = unknown>(path: string, init?: BffJsonInit): Promise<T>;
+}
+
+/**
+ * The browser's handle on the BFF session. Every member is a bound function, safe to pass around
+ * (e.g. straight to `useSyncExternalStore`).
+ */
+export interface BffClient<TUser = User> {
+  /** The normalised base path, without a trailing slash (`'/bff'`). */
+  readonly basePath: string;
+  /** The current session state; the same object until the state changes. */
+  readonly getSnapshot: () => SessionState<TUser>;
+  /**
+   * Calls `listener` after every state change; returns the unsubscribe function. While there is at
+   * least one subscriber the client watches focus, the other tabs and `expiresAt` (see {@link BffClientOptions}).
+   */
+  readonly subscribe: (listener: () => void) => () => void;
+  /**
+   * Asks the BFF for the session. Concurrent calls share one request. Never rejects:
+   * failures land in the state as `status: 'error'`.
+   */
+  readonly refresh: () => Promise<SessionState<TUser>>;
+  /** See {@link BffFetch}. */
+  readonly bffFetch: BffFetch;
+  /** Navigates the whole page to the BFF's login route. */
+  readonly login: (options?: LoginOptions) => void;
+  /**
+   * Ends the session at the BFF, then navigates to the IdP's end-session URL when the BFF
+   * gives one, or just moves the state to `'unauthenticated'`. Rejects (keeping the session) when
+   * the BFF refuses for another reason than the session being already gone.
+   */
+  readonly logout: () => Promise<void>;
+  /**
+   * Calls `listener` (in a microtask) each time `event` happens; returns the function that stops it.
+   *
+   * @example
+   * client.on('sessionExpired', () => showBanner('Your session has ended. Please sign in again.'));
+   */
+  readonly on: (event: BffClientEvent, listener: () => void) => () => void;
+}

@@ -1,0 +1,28 @@
+export { AuthProvider } from './AuthProvider.js';
+export type { AuthProviderProps } from './AuthProvider.js';
+export { useSession } from './useSession.js';
+export type { UseSessionResult } from './useSession.js';
+export { useBffFetch } from './useBffFetch.js';
+export { useBffClient } from './useBffClient.js';
+export { SignedIn } from './SignedIn.js';
+export { SignedOut } from './SignedOut.js';
+export { RequireAuth } from './RequireAuth.js';
+export type { RequireAuthProps } from './RequireAuth.js';
+
+// The client's API, so that an app needs only this package.
+export { BffError, createBffClient } from '@cloakroom/client';
+export type {
+  BffClient,
+  BffClientEvent,
+  BffClientOptions,
+  BffErrorCode,
+  BffErrorInit,
+  BffFetch,
+  BffJsonInit,
+  FetchLike,
+  LoginOptions,
+  ProblemDetails,
+  SessionState,
+  SessionStatus,
+  User,
+} from '@cloakroom/client';

@@ -1,0 +1,10 @@
+import type { BffClient, User } from '@cloakroom/client';
+import { useContext } from 'react';
+import { BffClientContext } from './BffClientContext.js';
+
+/** The {@link BffClient} of the nearest {@link AuthProvider}; throws outside one. */
+export function useBffClient<TUser = User>(): BffClient<TUser> {
+  const client = useContext(BffClientContext);
+  if (!client) throw new Error('Cloakroom hooks need an <AuthProvider> above them.');
+  return client as BffClient<TUser>;
+}
