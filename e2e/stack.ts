@@ -11,6 +11,8 @@ export interface Stack {
   api: RunningApi;
   app: RunningDemo;
   store: MemorySessionStore;
+  /** Every line the BFF logged. */
+  log: string[];
   close(): Promise<void>;
 }
 
@@ -35,12 +37,16 @@ export async function startStack(options: { accessTokenTtl?: number } = {}): Pro
   });
   const api = await startApi({ port: 0, issuer: idp.issuer, audience: ORDERS_API });
   const store = new MemorySessionStore();
-  const app = await startDemoBff({ port: appPort, issuer: idp.issuer, apiUrl: api.url, bff: { sessionStore: store, logger: silentLogger } });
+  const log: string[] = [];
+  const write = (message: string, fields?: Record<string, unknown>) => void log.push(JSON.stringify({ message, ...fields }));
+  const logger = { info: write, warn: write, error: write };
+  const app = await startDemoBff({ port: appPort, issuer: idp.issuer, apiUrl: api.url, bff: { sessionStore: store, logger } });
   return {
     idp,
     api,
     app,
     store,
+    log,
     async close() {
       await app.close();
       await api.close();
@@ -48,5 +54,3 @@ export async function startStack(options: { accessTokenTtl?: number } = {}): Pro
     },
   };
 }
-
-const silentLogger = { info() {}, warn() {}, error() {} };

@@ -14,6 +14,7 @@ test('an access token that expired while the page was open is refreshed silently
   await expect(page.getByTestId('error')).toHaveCount(0);
   await expect(page.getByTestId('user-name')).toHaveText('Alice Anderson');
   expect(stack.idp.counts.refreshTokenGrants).toBe(grants + 1);
+  expect(stack.log.join('\n')).not.toMatch(/eyJ[\w-]+\.eyJ/);
 });
 
 test('signing out at the IdP in another tab signs the app out (back-channel logout)', async ({ page, context, stack }) => {

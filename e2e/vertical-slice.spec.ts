@@ -41,6 +41,10 @@ test('sign in, see the session, list and create orders through the BFF, sign out
   const everything = [storage.local, storage.session, ...(await Promise.all(received))].join('\n');
   for (const token of tokens) expect(everything).not.toContain(token);
   expect(everything).not.toMatch(JWT_SHAPE);
+  // Nor in the BFF's log.
+  const log = stack.log.join('\n');
+  expect(log).toContain('signed in');
+  for (const token of tokens) expect(log).not.toContain(token);
 
   const cookie = (await context.cookies(stack.app.url)).find((candidate) => candidate.name === '__Host-cloakroom');
   expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });

@@ -1,7 +1,7 @@
 import { errors } from 'oidc-provider';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { processAdapter } from './adapter.js';
-import { DEV_COOKIE_KEYS, processSigningKey } from './keys.js';
+import { DEV_COOKIE_KEYS } from './keys.js';
 import { errorPage, logoutPage, postLogoutPage } from './pages.js';
 import { resourcesForScope } from './resource-servers.js';
 import type { ResourceServers } from './resource-servers.js';
@@ -21,6 +21,8 @@ export interface ConfigurationSettings {
   clients: ClientMetadata[];
   resourceServers: ResourceServers;
   lifetimes: Lifetimes;
+  /** Private signing JWKs, all published in the JWKS; the first one (per algorithm) signs. */
+  signingKeys: readonly Record<string, unknown>[];
 }
 
 function sendPage(ctx: KoaContextWithOIDC, html: string): void {
@@ -29,13 +31,20 @@ function sendPage(ctx: KoaContextWithOIDC, html: string): void {
 }
 
 /** The oidc-provider configuration of the dev IdP. */
-export function buildConfiguration({ issuer, clients, resourceServers, lifetimes }: ConfigurationSettings): Configuration {
+export function buildConfiguration({
+  issuer,
+  clients,
+  resourceServers,
+  lifetimes,
+  signingKeys,
+}: ConfigurationSettings): Configuration {
   const accessTokenTtl = () => lifetimes.accessToken;
   return {
     adapter: processAdapter(issuer),
     clients,
     findAccount,
-    jwks: { keys: [processSigningKey()] },
+    // Copies: oidc-provider must not share (or alter) the caller's key objects.
+    jwks: { keys: signingKeys.map((key) => ({ ...key })) },
     cookies: { keys: [...DEV_COOKIE_KEYS] },
     scopes: ['openid', 'offline_access'],
     claims: {

@@ -11,6 +11,7 @@ export type { GrantCounts, IdpOptions, RunningIdp } from './start-idp.js';
 export { DEMO_BFF_ORIGIN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, OIDC_SCOPES, bffClient } from './clients.js';
 export type { BffClientOptions } from './clients.js';
 export { DEFAULT_RESOURCE_SERVERS, ORDERS_API, REPORTS_API } from './resource-servers.js';
+export { generateSigningKey } from './keys.js';
 export type { ResourceServerConfig, ResourceServers } from './resource-servers.js';
 export { ALICE, BOB, DEMO_USERS, authenticate } from './users.js';
 export type { DemoUser } from './users.js';

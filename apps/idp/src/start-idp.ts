@@ -7,6 +7,7 @@ import { DEMO_BFF_ORIGIN, bffClient } from './clients.js';
 import { buildConfiguration } from './configuration.js';
 import type { Lifetimes } from './configuration.js';
 import { createInteractionHandler } from './interactions.js';
+import { processSigningKey } from './keys.js';
 import { DEFAULT_RESOURCE_SERVERS } from './resource-servers.js';
 import type { ResourceServerConfig } from './resource-servers.js';
 
@@ -28,6 +29,12 @@ export interface IdpOptions {
   clients?: ClientMetadata[];
   /** Resource servers by resource indicator; defaults to the orders and reports APIs. */
   resourceServers?: Record<string, ResourceServerConfig>;
+  /**
+   * Private signing JWKs (RS256), all published at `/jwks`; the first one signs. Defaults to the
+   * process-wide key. Restarting on the same port with another list rotates the keys, e.g.
+   * `[next, current]` to introduce a key, then `[next]` to retire the old one.
+   */
+  signingKeys?: readonly Record<string, unknown>[];
 }
 
 /** Grants issued by one running IdP, by grant type. */
@@ -92,6 +99,7 @@ function hostForUrl(host: string): string {
 export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   const host = options.host ?? '127.0.0.1';
   const lifetimes = lifetimesFrom(options);
+  if (options.signingKeys?.length === 0) throw new TypeError('signingKeys: expected at least one key');
   // The request handler is attached below, synchronously after `listen` resolves, so no request
   // can be dispatched before it exists.
   const server = createServer();
@@ -105,6 +113,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
       clients: options.clients ?? [bffClient({ origin: DEMO_BFF_ORIGIN })],
       resourceServers: options.resourceServers ?? DEFAULT_RESOURCE_SERVERS,
       lifetimes,
+      signingKeys: options.signingKeys ?? [processSigningKey()],
     });
     provider = new Provider(issuer, configuration);
   } catch (error) {

@@ -10,3 +10,5 @@ export { parseForms } from './testing/html-form.js';
 export type { HtmlForm } from './testing/html-form.js';
 export { signIn, submitForm } from './testing/sign-in.js';
 export type { Page, SignInOptions, SignInResult, SubmitFormOptions } from './testing/sign-in.js';
+/** The dev IdP's private signing key (a JWK), for tests that must sign what the IdP would sign. */
+export { processSigningKey as idpSigningKey } from './keys.js';

@@ -1,51 +1,68 @@
-import { useSession } from '@cloakroom/react';
-import { useState } from 'react';
+import { RequireAuth, SignedIn, SignedOut, useSession } from '@cloakroom/react';
 import { ErrorMessage } from './components/ErrorMessage.js';
+import { NavBar } from './components/NavBar.js';
 import { OrdersPanel } from './components/OrdersPanel.js';
+import { ProfilePanel } from './components/ProfilePanel.js';
+import { SessionNotices } from './components/SessionNotices.js';
 import { SignInPanel } from './components/SignInPanel.js';
+import { UserMenu } from './components/UserMenu.js';
+import { usePath } from './usePath.js';
 
-/** The demo: signed out, a sign-in button; signed in, the user's orders. */
+/**
+ * The demo, one feature of the SDK per part: <SignedIn>/<SignedOut>, the session's expiry, the
+ * client's events, errors with their code, and <RequireAuth> in its two forms (a fallback on Orders,
+ * a redirect to login on Profile).
+ */
 export function App() {
-  const session = useSession();
-  const [signOutError, setSignOutError] = useState<unknown>(null);
-
-  const signOut = () => {
-    setSignOutError(null);
-    session.logout().catch(setSignOutError);
-  };
+  const { status, user, error, login, refresh } = useSession();
+  const [path, goTo] = usePath();
 
   return (
     <main className="app">
       <header className="app-header">
         <h1>Cloakroom demo</h1>
-        {session.status === 'authenticated' && (
-          <div className="who">
-            <span>
-              Signed in as <strong data-testid="user-name">{session.user.name ?? session.user.email ?? session.user.sub}</strong>
-            </span>
-            <button type="button" data-testid="sign-out" onClick={signOut}>
-              Sign out
-            </button>
-          </div>
-        )}
+        <SignedIn>
+          <UserMenu />
+        </SignedIn>
       </header>
-      <ErrorMessage error={signOutError} />
+      <SessionNotices />
 
-      {session.status === 'loading' && (
+      {status === 'loading' && (
         <p className="muted" role="status" data-testid="loading">
           Checking your session…
         </p>
       )}
-      {session.status === 'unauthenticated' && <SignInPanel onSignIn={() => session.login()} />}
-      {session.status === 'error' && (
+      {status === 'error' && (
+        // With a known user, the page stays usable (a failed refetch); without one, this is all there is.
         <section className="panel">
-          <ErrorMessage error={session.error} />
-          <button type="button" onClick={() => void session.refresh()}>
-            Try again
-          </button>
+          <ErrorMessage error={error} />
+          {!user && (
+            <button type="button" onClick={() => void refresh()}>
+              Try again
+            </button>
+          )}
         </section>
       )}
-      {session.status === 'authenticated' && <OrdersPanel />}
+      <SignedOut>
+        <SignInPanel onSignIn={() => login()} />
+      </SignedOut>
+
+      <NavBar path={path} goTo={goTo} />
+      {path === '/profile' ? (
+        <RequireAuth redirectToLogin fallback={<p className="muted">Taking you to sign-in…</p>}>
+          <ProfilePanel />
+        </RequireAuth>
+      ) : (
+        <RequireAuth fallback={<p className="muted">Your orders appear here once you are signed in.</p>}>
+          <OrdersPanel />
+        </RequireAuth>
+      )}
+
+      <footer className="muted footer">
+        Open this page in a second tab: signing in or out in one shows in the other within a second, without a
+        reload (the tabs talk over a BroadcastChannel and each asks the BFF). Your tokens stay with the BFF; this page
+        holds only a cookie it cannot read.
+      </footer>
     </main>
   );
 }

@@ -185,4 +185,11 @@ describe('silent refresh', () => {
     expect(back.status).toBe(200);
     expect(grantErrors).toEqual([]);
   });
+
+  it('wrote no token to its log in all of the above', () => {
+    const log = stack.bff.logger.text();
+    expect(log).toContain('session ended by the IdP');
+    for (const request of upstream.requests) expect(log).not.toContain(request.headers.authorization!.split(' ')[1]!);
+    expect(log).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  });
 });

@@ -53,15 +53,15 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
   let channel: BroadcastChannel | null = null;
   let observed = false;
   let watchedExpiry: number | null = null;
-  let stopExpiryTimer: (() => void) | undefined;
+  let stopExpiryTimer = () => {};
 
   /** Keeps one timer on the current `expiresAt` while observed; a re-check that brings the same one sets none. */
   const watchExpiry = () => {
     const expiresAt = observed ? store.get().expiresAt : null;
     if (expiresAt === watchedExpiry) return;
-    stopExpiryTimer?.();
+    stopExpiryTimer();
     watchedExpiry = expiresAt;
-    stopExpiryTimer = expiresAt === null ? undefined : atExpiry(expiresAt, () => void load('expiry'));
+    stopExpiryTimer = atExpiry(expiresAt, () => void load('expiry'));
   };
 
   const store = createStore<SessionState<TUser>>(LOADING_STATE, () => {

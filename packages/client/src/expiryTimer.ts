@@ -6,10 +6,11 @@ const GRACE_MS = 1000;
 
 /**
  * Calls `callback` once, just after `expiresAt` (epoch seconds). An `expiresAt` already past when
- * called schedules nothing: re-checking it again and again could only loop. Returns the cancel function.
+ * called (or `null`) schedules nothing: re-checking it again and again could only loop.
+ * Returns the cancel function.
  */
-export function atExpiry(expiresAt: number, callback: () => void): () => void {
-  const wait = expiresAt * 1000 - Date.now();
+export function atExpiry(expiresAt: number | null, callback: () => void): () => void {
+  const wait = (expiresAt ?? 0) * 1000 - Date.now();
   const timer = wait > 0 && wait < MAX_TIMEOUT_MS ? setTimeout(callback, wait + GRACE_MS) : undefined;
   return () => clearTimeout(timer);
 }

@@ -58,8 +58,8 @@ export interface BffClientOptions {
  * - `'signedIn'`: the user became signed in while this page was open, or this page is where the login
  *   callback landed, or the signed-in user changed. Not on a plain reload of a signed-in page.
  * - `'signedOut'`: a known user is gone: logout here or in another tab, or a refetch found no session.
- * - `'sessionExpired'`: the BFF answered a request with `401 session_expired` / `login_required`,
- *   or the re-check at `expiresAt` found the session over. The user did not sign out: offer to sign in again.
+ * - `'sessionExpired'`: a known user's session ended under them: the BFF answered a request with
+ *   `401 session_expired` / `login_required`, or the re-check at `expiresAt` found it over. Offer to sign in again.
  */
 export type BffClientEvent = 'signedIn' | 'signedOut' | 'sessionExpired';
 

@@ -7,9 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it, vi } from 'vitest';
 import type { FetchLike } from '../src/index.js';
+import type * as FixtureModule from './react18/fixture.js';
 import { jsonResponse } from './fakeBff.js';
 
-type Fixture = typeof import('./react18/fixture.js');
+type Fixture = typeof FixtureModule;
 
 // A string, not `new URL()`: under happy-dom, `URL` is the DOM's, which node:url does not take.
 const testDir = dirname(fileURLToPath(import.meta.url));
@@ -30,7 +31,7 @@ async function loadFixtureWithReact18(): Promise<Fixture> {
     define: { 'process.env.NODE_ENV': '"development"' },
     logLevel: 'silent',
   });
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- our own bundle, built just above
+  // Our own bundle, built just above.
   return new Function(`${result.outputFiles[0]!.text}; return fixture;`)() as Fixture;
 }
 

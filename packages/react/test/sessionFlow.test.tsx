@@ -125,13 +125,13 @@ describe('useSession<TUser>', () => {
 
   it('types custom claims through the generic', async () => {
     const bff = sharedBff();
-    let roles: string[] = [];
     function Roles() {
       const session = useSession<Buyer>();
       if (session.status !== 'authenticated') return null;
+      // Checked by the typecheck; at run time, the text below proves the claims arrived.
       expectTypeOf(session.user).toEqualTypeOf<Buyer>();
-      roles = session.user.roles;
-      return <p>{session.user.roles.join()}</p>;
+      const roles: string[] = session.user.roles;
+      return <p>{roles.join()}</p>;
     }
     render(
       <AuthProvider client={createBffClient<Buyer>({ fetch: bff.fetch, crossTab: false })}>
@@ -139,6 +139,5 @@ describe('useSession<TUser>', () => {
       </AuthProvider>,
     );
     expect(await screen.findByText('buyer')).toBeTruthy();
-    expect(roles).toEqual(['buyer']);
   });
 });

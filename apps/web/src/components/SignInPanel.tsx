@@ -1,4 +1,4 @@
-/** What a signed-out visitor sees. */
+/** What a signed-out visitor sees (inside <SignedOut>: never during the first session check). */
 export function SignInPanel({ onSignIn }: { onSignIn: () => void }) {
   return (
     <section className="panel" aria-labelledby="sign-in-title">

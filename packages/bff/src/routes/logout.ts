@@ -41,8 +41,8 @@ export function logout({ config, provider, sessions, logger }: BffDeps): Handler
     await transactions.write(c, { state, returnTo });
     const endSessionUrl = oidc.buildEndSessionUrl(configuration, {
       // The end-session URL passes through the browser, where no token goes unless the app opts in;
-      // OIDC RP-Initiated Logout 1.0 §2 lets client_id identify the client instead.
-      ...(config.logoutIdTokenHint ? { id_token_hint: current.idToken } : { client_id: config.clientId }),
+      // openid-client adds client_id, which OIDC RP-Initiated Logout 1.0 §2 accepts instead.
+      ...(config.logoutIdTokenHint ? { id_token_hint: current.idToken } : {}),
       post_logout_redirect_uri: config.postLogoutRedirectUri,
       state,
     });

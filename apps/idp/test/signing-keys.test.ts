@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ORDERS_API, generateSigningKey, startIdp } from '../src/index.js';
+import { decodeJwt, tokenRequest } from './support.js';
+
+async function publishedKids(issuer: string): Promise<unknown[]> {
+  const { keys } = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: Record<string, unknown>[] };
+  for (const key of keys) expect(key).not.toHaveProperty('d');
+  return keys.map((key) => key.kid);
+}
+
+async function signingKid(issuer: string): Promise<unknown> {
+  const { body } = await tokenRequest(issuer, { grant_type: 'client_credentials', resource: ORDERS_API, scope: 'orders:read' });
+  return decodeJwt(body.access_token ?? '').header.kid;
+}
+
+describe('signingKeys', () => {
+  it('publishes every key, signs with the first, and rotates across a restart on the same port', async () => {
+    const [current, next] = [generateSigningKey(), generateSigningKey()];
+    let idp = await startIdp({ port: 0, signingKeys: [current] });
+    const { port } = idp;
+    try {
+      expect(await publishedKids(idp.issuer)).toEqual([current.kid]);
+      expect(await signingKid(idp.issuer)).toBe(current.kid);
+      await idp.close();
+
+      // Introduce the next key, then retire the current one.
+      idp = await startIdp({ port, signingKeys: [next, current] });
+      expect(await publishedKids(idp.issuer)).toEqual([next.kid, current.kid]);
+      expect(await signingKid(idp.issuer)).toBe(next.kid);
+      await idp.close();
+
+      idp = await startIdp({ port, signingKeys: [next] });
+      expect(await publishedKids(idp.issuer)).toEqual([next.kid]);
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it('refuses an empty key list', async () => {
+    await expect(startIdp({ port: 0, signingKeys: [] })).rejects.toThrow(/signingKeys/);
+  });
+});

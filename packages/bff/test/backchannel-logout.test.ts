@@ -1,0 +1,147 @@
+import { idpSigningKey, signIn, submitForm, TestBrowser } from '@cloakroom/idp/testing';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWTPayload } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKCHANNEL_LOGOUT_EVENT } from '../src/logout-token.js';
+import { MemorySessionStore } from '../src/index.js';
+import { startStack } from './stack.js';
+
+const json = { 'x-csrf': '1' };
+let stack: Awaited<ReturnType<typeof startStack>>;
+let store: MemorySessionStore;
+let origin: string;
+
+beforeAll(async () => {
+  store = new MemorySessionStore();
+  stack = await startStack(() => ({}), { bff: { sessionStore: store } });
+  origin = stack.bff.origin;
+});
+afterAll(() => stack.close());
+
+/** Signs alice in and returns her browser and session. */
+async function aliceSession() {
+  const browser = new TestBrowser();
+  const before = new Set(await store.idsBySub('alice'));
+  await signIn(browser, `${origin}/bff/login`, { username: 'alice', password: 'alice-password' });
+  const id = (await store.idsBySub('alice')).find((candidate) => !before.has(candidate))!;
+  const session = (await store.get(id))!;
+  expect(session.sid).toBeTruthy();
+  return { browser, session };
+}
+
+/** A logout token as the IdP would sign it, with `overrides` applied (undefined deletes a claim). */
+async function logoutToken(overrides: Record<string, unknown>, key?: { privateKey: CryptoKey; kid: string }) {
+  const jwk = idpSigningKey();
+  const signingKey = key?.privateKey ?? (await importJWK(jwk as Parameters<typeof importJWK>[0], 'RS256'));
+  const claims: Record<string, unknown> = {
+    iss: stack.idp.issuer,
+    aud: 'cloakroom-bff',
+    iat: Math.floor(Date.now() / 1000),
+    jti: crypto.randomUUID(),
+    events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+    ...overrides,
+  };
+  for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
+  return new SignJWT(claims as JWTPayload)
+    .setProtectedHeader({ alg: 'RS256', kid: key?.kid ?? String(jwk.kid), typ: 'logout+jwt' })
+    .sign(signingKey);
+}
+
+const post = (token: string) =>
+  fetch(`${origin}/bff/backchannel-logout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ logout_token: token }),
+  });
+
+describe('back-channel logout', () => {
+  it('signing out at the IdP kills the BFF session through the real back channel', async () => {
+    const { browser, session } = await aliceSession();
+    const confirm = await browser.follow(`${stack.idp.issuer}/session/end`);
+    await submitForm(browser, { url: confirm.url, html: await confirm.text() }, { button: 'Sign out' });
+    expect(await store.get(session.id)).toBeUndefined();
+    expect(await (await browser.fetch(`${origin}/bff/session`, { headers: json })).json()).toEqual({ authenticated: false });
+  });
+
+  it('a valid logout token for the sid deletes that session, answering 200 no-store', async () => {
+    const { session } = await aliceSession();
+    const other = await aliceSession(); // another IdP session of the same user: untouched by a sid logout
+    const response = await post(await logoutToken({ sid: session.sid, sub: 'alice' }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await store.get(session.id)).toBeUndefined();
+    expect(await store.get(other.session.id)).toBeDefined();
+  });
+
+  it('a valid logout token with only sub deletes every session of the user', async () => {
+    const first = await aliceSession();
+    const second = await aliceSession();
+    expect((await post(await logoutToken({ sub: 'alice' }))).status).toBe(200);
+    expect(await store.get(first.session.id)).toBeUndefined();
+    expect(await store.get(second.session.id)).toBeUndefined();
+  });
+
+  describe('refuses with 400 and touches no session', () => {
+    const attacks: Record<string, (sid: string) => Promise<string>> = {
+      'a wrong signature': async (sid) => {
+        const { privateKey } = await generateKeyPair('RS256');
+        return logoutToken({ sid }, { privateKey, kid: String(idpSigningKey().kid) });
+      },
+      'an unknown key': async (sid) => {
+        const { privateKey, publicKey } = await generateKeyPair('RS256');
+        return logoutToken({ sid }, { privateKey, kid: (await exportJWK(publicKey)).n!.slice(0, 16) });
+      },
+      'a wrong audience': (sid) => logoutToken({ sid, aud: 'another-client' }),
+      'a wrong issuer': (sid) => logoutToken({ sid, iss: 'https://evil.example' }),
+      'no events claim': (sid) => logoutToken({ sid, events: undefined }),
+      'events without the back-channel logout event': (sid) => logoutToken({ sid, events: { 'https://example.com/other': {} } }),
+      'a nonce (an ID token in disguise)': (sid) => logoutToken({ sid, nonce: 'n-0S6_WzA2Mj' }),
+      'neither sub nor sid': () => logoutToken({}),
+      'an iat an hour old': (sid) => logoutToken({ sid, iat: Math.floor(Date.now() / 1000) - 3600 }),
+      'an iat in the future': (sid) => logoutToken({ sid, iat: Math.floor(Date.now() / 1000) + 3600 }),
+      'no jti': (sid) => logoutToken({ sid, jti: undefined }),
+      'alg none': async (sid) => {
+        const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        const claims = { iss: stack.idp.issuer, aud: 'cloakroom-bff', iat: Math.floor(Date.now() / 1000), jti: 'j', sid, events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } };
+        return `${encode({ alg: 'none', typ: 'logout+jwt' })}.${encode(claims)}.`;
+      },
+    };
+
+    for (const [name, forge] of Object.entries(attacks)) {
+      it(name, async () => {
+        const { session } = await aliceSession();
+        const response = await post(await forge(session.sid!));
+        expect(response.status).toBe(400);
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(await response.json()).toMatchObject({ code: 'invalid_logout_token' });
+        expect(await store.get(session.id)).toBeDefined();
+      });
+    }
+
+    it('a replayed jti', async () => {
+      const first = await aliceSession();
+      const second = await aliceSession();
+      const jti = crypto.randomUUID();
+      expect((await post(await logoutToken({ sid: first.session.sid, jti }))).status).toBe(200);
+      const replay = await post(await logoutToken({ sid: second.session.sid, jti }));
+      expect(replay.status).toBe(400);
+      expect(await replay.json()).toMatchObject({ code: 'invalid_logout_token' });
+      expect(await store.get(second.session.id)).toBeDefined();
+    });
+
+    it('a request without a logout_token', async () => {
+      const response = await fetch(`${origin}/bff/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'logout_token=',
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: 'invalid_request' });
+    });
+  });
+
+  it('never logs the logout token', async () => {
+    const token = await logoutToken({ sub: 'nobody' });
+    await post(token);
+    expect(stack.bff.logger.text()).not.toContain(token);
+  });
+});

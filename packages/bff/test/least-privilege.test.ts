@@ -1,0 +1,82 @@
+import { startApi, type RunningApi } from '@cloakroom/demo-api';
+import { signIn, TestBrowser } from '@cloakroom/idp/testing';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ORDERS_RESOURCE, REPORTS_RESOURCE, startStack } from './stack.js';
+import { startUpstream, type CapturingUpstream } from './upstream.js';
+
+const json = { 'x-csrf': '1' };
+let orders: CapturingUpstream;
+let reports: CapturingUpstream;
+let backOffice: CapturingUpstream;
+let stack: Awaited<ReturnType<typeof startStack>>;
+let ordersApi: RunningApi;
+let reportsApi: RunningApi;
+
+beforeAll(async () => {
+  [orders, reports, backOffice] = await Promise.all([startUpstream(), startUpstream(), startUpstream()]);
+  stack = await startStack(() => ({
+    orders: { baseUrl: orders.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_RESOURCE },
+    reports: { baseUrl: reports.url, scopes: ['reports:read'], resource: REPORTS_RESOURCE },
+    backOffice: { baseUrl: backOffice.url, token: 'client', scopes: ['orders:read'], resource: ORDERS_RESOURCE },
+  }));
+  // The real demo API, once as the orders API and once as the reports API: each checks its own audience.
+  [ordersApi, reportsApi] = await Promise.all([
+    startApi({ port: 0, issuer: stack.idp.issuer, audience: ORDERS_RESOURCE }),
+    startApi({ port: 0, issuer: stack.idp.issuer, audience: REPORTS_RESOURCE }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([ordersApi.close(), reportsApi.close()]);
+  await stack.close();
+  await Promise.all([orders.close(), reports.close(), backOffice.close()]);
+});
+
+const bearer = (upstream: CapturingUpstream) => upstream.requests.at(-1)!.headers.authorization!.split(' ')[1]!;
+const callWith = (api: RunningApi, token: string) => fetch(`${api.url}/orders`, { headers: { authorization: `Bearer ${token}` } });
+
+describe('per-API tokens', () => {
+  it('sends each API a user token for its own audience only, and API B refuses the token of API A', async () => {
+    const browser = new TestBrowser();
+    await signIn(browser, `${stack.bff.origin}/bff/login`, { username: 'alice', password: 'alice-password' });
+    const grants = stack.idp.counts.refreshTokenGrants;
+
+    expect((await browser.fetch(`${stack.bff.origin}/bff/api/orders/x`, { headers: json })).status).toBe(200);
+    expect((await browser.fetch(`${stack.bff.origin}/bff/api/reports/x`, { headers: json })).status).toBe(200);
+    const ordersToken = bearer(orders);
+    const reportsToken = bearer(reports);
+    // The reports token was obtained by a refresh with resource=…/reports (RFC 8707).
+    expect(stack.idp.counts.refreshTokenGrants).toBe(grants + 1);
+
+    expect(decodeJwt(ordersToken)).toMatchObject({ aud: ORDERS_RESOURCE, sub: 'alice', scope: 'orders:read orders:write' });
+    expect(decodeJwt(reportsToken)).toMatchObject({ aud: REPORTS_RESOURCE, sub: 'alice', scope: 'reports:read' });
+
+    expect((await callWith(ordersApi, ordersToken)).status).toBe(200);
+    const refused = await callWith(reportsApi, ordersToken);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    expect((await callWith(ordersApi, reportsToken)).status).toBe(401);
+
+    // Both stay cached in the session: no further grant for either API.
+    await browser.fetch(`${stack.bff.origin}/bff/api/orders/x`, { headers: json });
+    await browser.fetch(`${stack.bff.origin}/bff/api/reports/x`, { headers: json });
+    expect(stack.idp.counts.refreshTokenGrants).toBe(grants + 1);
+  });
+
+  it('calls a client-token API with one cached client-credentials token, even without a session', async () => {
+    const grants = stack.idp.counts.clientCredentialsGrants;
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => fetch(`${stack.bff.origin}/bff/api/backOffice/x`, { headers: json })),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+    expect(stack.idp.counts.clientCredentialsGrants).toBe(grants + 1);
+    const token = bearer(backOffice);
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({ aud: ORDERS_RESOURCE, client_id: 'cloakroom-bff', scope: 'orders:read' });
+    expect(claims.sub).not.toBe('alice');
+
+    await fetch(`${stack.bff.origin}/bff/api/backOffice/x`, { headers: json });
+    expect(stack.idp.counts.clientCredentialsGrants).toBe(grants + 1);
+    expect(bearer(backOffice)).toBe(token);
+  });
+});
