@@ -40,7 +40,7 @@ export async function startStack(options: { accessTokenTtl?: number } = {}): Pro
   const log: string[] = [];
   const write = (message: string, fields?: Record<string, unknown>) => void log.push(JSON.stringify({ message, ...fields }));
   const logger = { info: write, warn: write, error: write };
-  const app = await startDemoBff({ port: appPort, issuer: idp.issuer, apiUrl: api.url, bff: { sessionStore: store, logger } });
+  const app = await startDemoBff({ port: appPort, issuer: idp.issuer, apiUrl: api.url, bff: { session: { store }, logger } });
   return {
     idp,
     api,
@@ -53,4 +53,17 @@ export async function startStack(options: { accessTokenTtl?: number } = {}): Pro
       await idp.close();
     },
   };
+}
+
+/**
+ * Makes every session of `sub` unable to get a token, as when the IdP has revoked the refresh token:
+ * its access tokens count as expired and its refresh token is one the IdP never issued. The next
+ * proxied call then ends in `401 session_expired`.
+ */
+export async function expireSessions(stack: Stack, sub: string): Promise<void> {
+  for (const id of await stack.store.idsBySub(sub)) {
+    const session = (await stack.store.get(id))!;
+    const accessTokens = Object.fromEntries(Object.entries(session.accessTokens).map(([resource, token]) => [resource, { ...token, expiresAt: 0 }]));
+    await stack.store.set({ ...session, refreshToken: 'revoked-at-the-idp', accessTokens }, 3600);
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ORDERS_API, generateSigningKey, startIdp } from '../src/index.js';
+import type { RunningIdp } from '../src/index.js';
 import { decodeJwt, tokenRequest } from './support.js';
 
 async function publishedKids(issuer: string): Promise<unknown[]> {
@@ -13,23 +14,27 @@ async function signingKid(issuer: string): Promise<unknown> {
   return decodeJwt(body.access_token ?? '').header.kid;
 }
 
+/** Restarts on the same port; the failed fetch in between also drops any keep-alive socket to the old server. */
+async function restart(idp: RunningIdp, signingKeys: Record<string, unknown>[]): Promise<RunningIdp> {
+  await idp.close();
+  await expect(fetch(`${idp.issuer}/jwks`)).rejects.toThrow();
+  return startIdp({ port: idp.port, signingKeys });
+}
+
 describe('signingKeys', () => {
   it('publishes every key, signs with the first, and rotates across a restart on the same port', async () => {
     const [current, next] = [generateSigningKey(), generateSigningKey()];
     let idp = await startIdp({ port: 0, signingKeys: [current] });
-    const { port } = idp;
     try {
       expect(await publishedKids(idp.issuer)).toEqual([current.kid]);
       expect(await signingKid(idp.issuer)).toBe(current.kid);
-      await idp.close();
 
       // Introduce the next key, then retire the current one.
-      idp = await startIdp({ port, signingKeys: [next, current] });
+      idp = await restart(idp, [next, current]);
       expect(await publishedKids(idp.issuer)).toEqual([next.kid, current.kid]);
       expect(await signingKid(idp.issuer)).toBe(next.kid);
-      await idp.close();
 
-      idp = await startIdp({ port, signingKeys: [next] });
+      idp = await restart(idp, [next]);
       expect(await publishedKids(idp.issuer)).toEqual([next.kid]);
     } finally {
       await idp.close();

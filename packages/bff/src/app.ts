@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -16,9 +17,24 @@ import { callback } from './routes/callback.js';
 import { login } from './routes/login.js';
 import { logout, logoutCallback } from './routes/logout.js';
 import { session } from './routes/session.js';
-import { createSessions } from './sessions.js';
+import { cookieSessions } from './cookie-sessions.js';
+import { revokeRefreshToken } from './revocation.js';
+import { adminRevokeUser, type RevokeUser } from './routes/admin.js';
+import { storedSessions } from './sessions.js';
 import { MemorySessionStore } from './stores/memory.js';
 import { createUserTokens } from './user-tokens.js';
+
+/** The BFF: a Hono app, plus what a server may do to sessions outside a request. */
+export type Bff = Hono & {
+  sessions: {
+    /**
+     * Signs a user out everywhere: ends all their sessions (revoking each refresh token at the IdP)
+     * and answers how many ended. With stateless cookie sessions this instance refuses their cookies
+     * from now on but cannot count them, so it answers 0.
+     */
+    revokeUser: RevokeUser;
+  };
+};
 
 /**
  * Creates the BFF: a Hono app whose routes live under `config.basePath` (default `/bff`). Mount it
@@ -26,17 +42,18 @@ import { createUserTokens } from './user-tokens.js';
  *
  * @throws {ConfigError} naming the first invalid setting.
  */
-export function createBff(input: BffConfig): Hono {
+export function createBff(input: BffConfig): Bff {
   const config = resolveConfig(input);
   const fetchImpl = input.fetch ?? globalThis.fetch;
   const provider = createProvider(config, fetchImpl);
-  const store = input.sessionStore ?? new MemorySessionStore();
+  const store = input.session?.store ?? new MemorySessionStore();
+  const sessions = store === 'cookie' ? cookieSessions(config) : storedSessions(config, store);
   const logger = redactingLogger(input.logger ?? consoleLogger);
   const deps: BffDeps = {
     config,
     provider,
-    sessions: createSessions(config, store),
-    userTokens: createUserTokens(config, provider, store, logger),
+    sessions,
+    userTokens: createUserTokens(config, provider, sessions, logger),
     clientTokens: createClientTokens(config, provider),
     logger,
     fetch: fetchImpl,
@@ -77,8 +94,15 @@ export function createBff(input: BffConfig): Hono {
   app.post('/logout', csrf, logout(deps));
   app.get('/logout/callback', logoutCallback(deps));
   app.post('/backchannel-logout', backchannelLogout(deps));
+  const revokeUser: RevokeUser = async (sub) => {
+    const ended = await sessions.endAllOf(sub);
+    await Promise.all(ended.map((session) => revokeRefreshToken(provider, session, logger)));
+    logger.info('signed out everywhere', { sub, ended: ended.length });
+    return ended.length;
+  };
+  if (config.admin) app.post('/admin/revoke-user', bearerAuth({ token: config.admin.token }), adminRevokeUser(revokeUser));
   const proxyApi = api(deps);
   app.all('/api/:api', csrf, proxyApi);
   app.all('/api/:api/*', csrf, proxyApi);
-  return app;
+  return Object.assign(app, { sessions: { revokeUser } });
 }

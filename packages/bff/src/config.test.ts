@@ -44,6 +44,10 @@ describe('resolveConfig', () => {
     expect(fieldOf({ ...valid, apis: { orders: { baseUrl: 'http://x', token: 'admin' } } })).toBe('apis.orders.token');
     expect(fieldOf({ ...valid, apis: { 'a/b': { baseUrl: 'http://x' } } })).toBe('apis.a/b');
     expect(fieldOf({ ...valid, basePath: 'bff/' })).toBe('basePath');
+    expect(fieldOf({ ...valid, session: { idleTimeout: 7200, absoluteLifetime: 3600 } })).toBe('session.idleTimeout');
+    expect(fieldOf({ ...valid, session: { absoluteLifetime: -1 } })).toBe('session.absoluteLifetime');
+    expect(fieldOf({ ...valid, session: { store: 'redis' } })).toBe('session.store');
+    expect(fieldOf({ ...valid, admin: { token: 'short' } })).toBe('admin.token');
     expect(fieldOf(valid)).toBeUndefined();
   });
 

@@ -48,10 +48,13 @@ export interface BffConfig {
    * URL passes through the browser and its history; `client_id` identifies the client instead.
    */
   logoutIdTokenHint?: boolean;
-  /** Session storage. Default: a {@link MemorySessionStore}. */
-  sessionStore?: SessionStore;
-  /** Absolute session lifetime in seconds. Default 8 hours. */
-  sessionLifetime?: number;
+  /** Where sessions live and how long. */
+  session?: SessionConfig;
+  /**
+   * Opt-in admin API (`POST {basePath}/admin/revoke-user`), guarded by this bearer credential
+   * (at least 32 characters), separate from any user's session.
+   */
+  admin?: { token: string };
   /** Largest request body proxied upstream, in bytes. Default 10 MiB. */
   maxBodySize?: number;
   /**
@@ -73,6 +76,20 @@ export interface BffConfig {
   fetch?: typeof fetch;
 }
 
+/** Session storage and lifetimes. */
+export interface SessionConfig {
+  /**
+   * Where sessions live. Default: a {@link MemorySessionStore} (one process). A shared store (e.g.
+   * `RedisSessionStore` from `@cloakroom/bff/redis`) for several instances. `'cookie'`: stateless,
+   * the whole session sealed into (chunked) cookies; it cannot be revoked server-side.
+   */
+  store?: SessionStore | 'cookie';
+  /** The session ends this many seconds after sign-in, whatever happens. Default 8 hours. */
+  absoluteLifetime?: number;
+  /** The session ends after this many seconds without a request (sliding). Default 1 hour. */
+  idleTimeout?: number;
+}
+
 /** A configuration problem found at start-up; `field` names the offending setting. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -85,7 +102,9 @@ export class ConfigError extends Error {
 }
 
 /** The configuration after validation and defaults. */
-export interface ResolvedConfig extends Omit<Required<BffConfig>, 'cookieSecret' | 'apis' | 'timeouts' | 'sessionStore' | 'logger' | 'fetch'> {
+export interface ResolvedConfig extends Omit<Required<BffConfig>, 'cookieSecret' | 'apis' | 'timeouts' | 'session' | 'admin' | 'logger' | 'fetch'> {
+  session: { absoluteLifetime: number; idleTimeout: number };
+  admin: { token: string } | undefined;
   origin: string;
   redirectUri: string;
   /** Password map for iron-session: newest id seals. */
@@ -126,7 +145,8 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     logoutIdTokenHint: config.logoutIdTokenHint ?? false,
     cookiePasswords: resolveSecrets(config.cookieSecret),
     apis: resolveApis(config.apis ?? {}),
-    sessionLifetime: positive('sessionLifetime', config.sessionLifetime ?? 8 * 3600),
+    session: resolveSession(config.session ?? {}),
+    admin: resolveAdmin(config.admin),
     maxBodySize: positive('maxBodySize', config.maxBodySize ?? 10 * 1024 * 1024),
     refreshMargin: positive('refreshMargin', config.refreshMargin ?? 30),
     replayableBodySize: nonNegative('replayableBodySize', config.replayableBodySize ?? 64 * 1024),
@@ -136,6 +156,25 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     },
     insecureIssuer,
   };
+}
+
+function resolveSession(session: SessionConfig): ResolvedConfig['session'] {
+  const absoluteLifetime = positive('session.absoluteLifetime', session.absoluteLifetime ?? 8 * 3600);
+  const idleTimeout = positive('session.idleTimeout', session.idleTimeout ?? 3600);
+  if (idleTimeout > absoluteLifetime) throw new ConfigError('session.idleTimeout', 'must not exceed session.absoluteLifetime');
+  const store = session.store;
+  if (store !== undefined && store !== 'cookie' && (typeof store !== 'object' || typeof store.get !== 'function')) {
+    throw new ConfigError('session.store', "must be a SessionStore or 'cookie'");
+  }
+  return { absoluteLifetime, idleTimeout };
+}
+
+function resolveAdmin(admin: BffConfig['admin']): ResolvedConfig['admin'] {
+  if (admin === undefined) return undefined;
+  if (typeof admin?.token !== 'string' || admin.token.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError('admin.token', `must be at least ${MIN_SECRET_LENGTH} characters long`);
+  }
+  return { token: admin.token };
 }
 
 function resolveSecrets(secret: BffConfig['cookieSecret']): Record<string, string> {

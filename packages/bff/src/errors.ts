@@ -13,6 +13,7 @@ export type BffErrorCode =
   | 'upstream_unavailable'
   | 'upstream_timeout'
   | 'idp_unavailable'
+  | 'session_store_unavailable'
   | 'invalid_request'
   | 'invalid_callback'
   | 'login_failed'
@@ -29,6 +30,7 @@ const titles: Record<BffErrorCode, string> = {
   upstream_unavailable: 'Upstream API unavailable',
   upstream_timeout: 'Upstream API timed out',
   idp_unavailable: 'Identity provider unavailable',
+  session_store_unavailable: 'Session store unavailable',
   invalid_request: 'Invalid request',
   invalid_callback: 'Invalid sign-in callback',
   login_failed: 'Sign-in failed',

@@ -1,5 +1,5 @@
-export { createBff } from './app.js';
-export { ConfigError, type ApiConfig, type ApiTokenType, type BffConfig } from './config.js';
+export { createBff, type Bff } from './app.js';
+export { ConfigError, type ApiConfig, type ApiTokenType, type BffConfig, type SessionConfig } from './config.js';
 export { BffError, type BffErrorCode } from './errors.js';
 export { consoleLogger, redact, type Logger } from './logger.js';
 export type { LogoutResult } from './routes/logout.js';

@@ -1,65 +1,126 @@
 import type { Context } from 'hono';
 import type { ResolvedConfig } from './config.js';
 import { sealedCookie, SESSION_COOKIE } from './cookies.js';
+import { BffError } from './errors.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { now, sessionLifetime, type SessionLifetime } from './session-lifetime.js';
 import type { Session, SessionStore } from './session-store.js';
 
-/** What the session cookie holds: a pointer into the store, never a token. */
+/** What a new session is made of; ids and times are the session layer's business. */
+export type NewSession = Omit<Session, 'id' | 'createdAt' | 'expiresAt' | 'lastActiveAt'>;
+
+/**
+ * Finds, creates, updates and ends the browser's session: the cookie on one side, the state on the
+ * other (a {@link SessionStore}, or the cookie itself in stateless mode).
+ */
+export interface Sessions {
+  readonly lifetime: SessionLifetime;
+  /** The live session of this request, its idle deadline extended; undefined when there is none. */
+  load(c: Context): Promise<Session | undefined>;
+  /** A new session under a fresh id, with its cookie set. */
+  start(c: Context, fields: NewSession): Promise<Session>;
+  /** The newest state of `session` (another request or instance may have refreshed it). */
+  reload(session: Session): Promise<Session | undefined>;
+  /** Makes a changed session (new tokens) the shared state that {@link reload} returns. */
+  persist(session: Session): Promise<void>;
+  /** Puts `session` into this response where the browser holds it (the stateless cookie). */
+  attach(c: Context, session: Session): Promise<void>;
+  /** Ends a session without a response at hand (e.g. the IdP refused its refresh token). */
+  discard(session: Session): Promise<void>;
+  /** Ends the session and clears this browser's cookie. */
+  end(c: Context, session: Session | undefined): Promise<void>;
+  /** Runs `task` while no other refresh or write of this session runs, in this process or (if the store can) any. */
+  exclusive<T>(id: string, task: () => Promise<T>): Promise<T>;
+  /** Ends every session of a user; returns how many. */
+  endAllOf(sub: string): Promise<Session[]>;
+  /** Ends the sessions of one IdP session (of `sub`, when given); returns how many. */
+  endIdpSession(sid: string, sub?: string): Promise<Session[]>;
+}
+
+/** What the session cookie holds in stored mode: a pointer into the store, never a token. */
 interface SessionTicket {
   id: string;
 }
 
-/** Finds, creates and ends the browser's session: the cookie on one side, the store on the other. */
-export interface Sessions {
-  readonly store: SessionStore;
-  /** The live session of this request, if its cookie is valid and the store still has it. */
-  load(c: Context): Promise<Session | undefined>;
-  /** Stores a new session under a fresh id and sets its cookie. */
-  start(c: Context, session: Omit<Session, 'id' | 'createdAt' | 'expiresAt'>): Promise<Session>;
-  /** Writes an updated session back (e.g. after a refresh). */
-  save(session: Session): Promise<void>;
-  /** Deletes the session (if any) and clears the cookie. */
-  end(c: Context, session: Session | undefined): Promise<void>;
-}
-
-export function createSessions(config: ResolvedConfig, store: SessionStore): Sessions {
+/** Sessions kept in a {@link SessionStore}; the cookie holds only the session id. */
+export function storedSessions(config: ResolvedConfig, store: SessionStore): Sessions {
   const cookie = sealedCookie<SessionTicket>(config, SESSION_COOKIE, {
     sameSite: 'Strict',
-    maxAge: config.sessionLifetime,
+    maxAge: config.session.absoluteLifetime,
     isValid: (value) => typeof value.id === 'string' && value.id.length > 0,
   });
-  const now = () => Math.floor(Date.now() / 1000);
-  const ttl = (session: Session) => Math.max(1, session.expiresAt - now());
+  const lifetime = sessionLifetime(config);
+  const writes = new KeyedMutex<string>();
+  const exclusive = <T>(id: string, task: () => Promise<T>) =>
+    writes.run(id, () => (store.withLock ? reachable(store.withLock(id, task)) : task()));
+
+  async function endAll(ids: string[], belongs: (session: Session) => boolean): Promise<Session[]> {
+    const ended: Session[] = [];
+    for (const id of ids) {
+      const session = await reachable(store.get(id));
+      if (!session || !belongs(session)) continue;
+      await reachable(store.delete(id));
+      ended.push(session);
+    }
+    return ended;
+  }
 
   return {
-    store,
+    lifetime,
     async load(c) {
       const ticket = await cookie.read(c);
       if (!ticket) return undefined;
-      const session = await store.get(ticket.id);
-      if (!session || session.expiresAt <= now()) {
+      const session = await reachable(store.get(ticket.id));
+      if (!session || lifetime.isOver(session)) {
         // The cookie outlived its session (logout elsewhere, expiry, store loss): drop it.
-        if (session) await store.delete(session.id);
+        if (session) await reachable(store.delete(session.id));
         cookie.clear(c);
         return undefined;
       }
-      return session;
+      if (!lifetime.shouldExtend(session)) return session;
+      // Re-read under the lock: writing back a copy read before a concurrent refresh would
+      // resurrect a refresh token the IdP has already rotated away.
+      return exclusive(session.id, async () => {
+        const latest = await reachable(store.get(session.id));
+        if (!latest) return undefined;
+        const extended = { ...latest, lastActiveAt: now() };
+        await reachable(store.set(extended, lifetime.ttl(extended)));
+        return extended;
+      });
     },
     async start(c, fields) {
       const createdAt = now();
       // A fresh random id on every sign-in: a session id planted before login is never promoted.
-      const session: Session = { ...fields, id: randomId(), createdAt, expiresAt: createdAt + config.sessionLifetime };
-      await store.set(session, ttl(session));
+      const session: Session = { ...fields, id: randomId(), createdAt, lastActiveAt: createdAt, expiresAt: createdAt + config.session.absoluteLifetime };
+      await reachable(store.set(session, lifetime.ttl(session)));
       await cookie.write(c, { id: session.id });
       return session;
     },
-    async save(session) {
-      await store.set(session, ttl(session));
+    reload: (session) => reachable(store.get(session.id)),
+    persist: (session) => reachable(store.set(session, lifetime.ttl(session))),
+    async attach() {
+      // The cookie holds only the id, which does not change.
     },
+    discard: (session) => reachable(store.delete(session.id)),
     async end(c, session) {
-      if (session) await store.delete(session.id);
+      if (session) await reachable(store.delete(session.id));
       cookie.clear(c);
     },
+    exclusive,
+    endAllOf: async (sub) => endAll(await reachable(store.idsBySub(sub)), (session) => session.sub === sub),
+    endIdpSession: async (sid, sub) =>
+      endAll(await reachable(store.idsBySid(sid)), (session) => session.sid === sid && (sub === undefined || session.sub === sub)),
   };
+}
+
+/** A store that throws is a store we cannot reach: `503 session_store_unavailable`, never a crash. */
+async function reachable<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (error instanceof BffError) throw error;
+    throw new BffError(503, 'session_store_unavailable', 'The session store cannot be reached; try again shortly.', { 'Retry-After': '5' }, { cause: error });
+  }
 }
 
 /** 256 bits from the platform CSPRNG, base64url. */

@@ -12,7 +12,7 @@ let origin: string;
 
 beforeAll(async () => {
   store = new MemorySessionStore();
-  stack = await startStack(() => ({}), { bff: { sessionStore: store } });
+  stack = await startStack(() => ({}), { bff: { session: { store } } });
   origin = stack.bff.origin;
 });
 afterAll(() => stack.close());

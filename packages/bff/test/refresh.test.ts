@@ -33,7 +33,7 @@ beforeAll(async () => {
     () => ({ orders: { baseUrl: upstream.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_RESOURCE } }),
     // A small refresh margin: on a busy test machine, a batch of calls that takes longer than the
     // default margin (half of these 3-second tokens) would rightly refresh a second time.
-    { idp: { accessTokenTtl: ACCESS_TOKEN_TTL }, bff: { sessionStore: store, replayableBodySize: 1024, refreshMargin: 0.5 } },
+    { idp: { accessTokenTtl: ACCESS_TOKEN_TTL }, bff: { session: { store }, replayableBodySize: 1024, refreshMargin: 0.5 } },
   );
   origin = stack.bff.origin;
   watchGrantErrors(stack.idp);

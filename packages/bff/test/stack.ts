@@ -1,13 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startIdp, type IdpOptions, type RunningIdp } from '@cloakroom/idp';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
-import { createBff, type BffConfig } from '../src/index.js';
+import { createBff, type Bff, type BffConfig } from '../src/index.js';
 import { memoryLogger } from './memory-logger.js';
 
 export interface RunningBff {
   /** Public origin, on `localhost` (the IdP is on 127.0.0.1: another site). */
   origin: string;
+  app: Bff;
   logger: ReturnType<typeof memoryLogger>;
   close(): Promise<void>;
 }
@@ -19,15 +19,17 @@ export interface RunningBff {
 export async function startBff(
   config: (origin: string) => Omit<BffConfig, 'baseUrl' | 'logger'> | Promise<Omit<BffConfig, 'baseUrl' | 'logger'>>,
 ): Promise<RunningBff> {
-  let bindApp!: (app: Hono) => void;
-  const app = new Promise<Hono>((resolve) => (bindApp = resolve));
-  const server = serve({ fetch: async (request) => (await app).fetch(request), port: 0, hostname: '127.0.0.1' });
+  let bindApp!: (app: Bff) => void;
+  const bound = new Promise<Bff>((resolve) => (bindApp = resolve));
+  const server = serve({ fetch: async (request) => (await bound).fetch(request), port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
   const logger = memoryLogger();
-  bindApp(createBff({ ...(await config(origin)), baseUrl: origin, logger }));
+  const app = createBff({ ...(await config(origin)), baseUrl: origin, logger });
+  bindApp(app);
   return {
     origin,
+    app,
     logger,
     close: () =>
       new Promise<void>((resolve) => {

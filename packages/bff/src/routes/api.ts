@@ -41,11 +41,14 @@ export function api(deps: BffDeps): Handler {
         ...(bufferedBody ? { bufferedBody } : {}),
       });
 
-    const response = await send(token);
+    let response = await send(token);
     const canReplay = bufferedBody !== undefined || c.req.raw.body === null;
-    if (!token || !canReplay || !rejectsToken(response)) return response;
-    await response.body?.cancel();
-    return send(await accessToken(c, target, deps, token.value));
+    if (token && canReplay && rejectsToken(response)) {
+      await response.body?.cancel();
+      response = await send(await accessToken(c, target, deps, token.value));
+    }
+    // Through the context, so that cookies set on it (a refreshed stateless session) reach the browser.
+    return c.newResponse(response.body, response);
   };
 }
 
@@ -60,7 +63,7 @@ async function accessToken(c: Context, target: Api, deps: BffDeps, rejected?: st
     throw new BffError(401, 'login_required', 'Sign in to call this API.');
   }
   try {
-    return await userTokens.accessToken(session, target.resource ?? loginResource(config), rejected);
+    return await userTokens.accessToken(c, session, target.resource ?? loginResource(config), rejected);
   } catch (error) {
     if (error instanceof BffError && error.code === 'session_expired') await sessions.end(c, session);
     throw error;

@@ -41,15 +41,8 @@ export function backchannelLogout({ config, provider, sessions, logger }: BffDep
     }
 
     // With a sid, only that IdP session's sessions go (and only if they belong to the sub, when given).
-    const ids = target.sid ? await sessions.store.idsBySid(target.sid) : await sessions.store.idsBySub(target.sub!);
-    let ended = 0;
-    for (const id of ids) {
-      const session = await sessions.store.get(id);
-      if (!session || (target.sub && session.sub !== target.sub)) continue;
-      await sessions.store.delete(id);
-      ended++;
-    }
-    logger.info('back-channel logout', { sub: target.sub, ended });
+    const ended = target.sid ? await sessions.endIdpSession(target.sid, target.sub) : await sessions.endAllOf(target.sub!);
+    logger.info('back-channel logout', { sub: target.sub, ended: ended.length });
     return c.body(null, 200);
   };
 }

@@ -41,7 +41,7 @@ export function callback({ config, provider, sessions, logger }: BffDeps): Handl
 
     // Whatever session this browser had is over; the new one gets a fresh id (no fixation).
     const previous = await sessions.load(c);
-    if (previous) await sessions.store.delete(previous.id);
+    if (previous) await sessions.discard(previous);
     await sessions.start(c, {
       sub: idToken.sub,
       ...(typeof idToken.sid === 'string' ? { sid: idToken.sid } : {}),

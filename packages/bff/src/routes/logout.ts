@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
 import { logoutTransactionCookie } from '../logout-transaction.js';
+import { revokeRefreshToken } from '../revocation.js';
 import { safeReturnTo } from '../return-to.js';
 
 /** What `POST {basePath}/logout` answers. */
@@ -26,15 +27,10 @@ export function logout({ config, provider, sessions, logger }: BffDeps): Handler
     c.header('Cache-Control', 'no-store');
     if (!current) return c.json({ endSessionUrl: null } satisfies LogoutResult);
 
-    // The local session is gone whatever the IdP says: a down IdP must not keep anyone signed in here.
+    await revokeRefreshToken(provider, current, logger);
+    logger.info('signed out', { sub: current.sub });
     const configuration = await provider.configuration().catch(() => undefined);
     const metadata = configuration?.serverMetadata();
-    if (configuration && current.refreshToken && metadata?.revocation_endpoint) {
-      await oidc
-        .tokenRevocation(configuration, current.refreshToken, { token_type_hint: 'refresh_token' })
-        .catch((error: unknown) => logger.warn('refresh token revocation failed', { error }));
-    }
-    logger.info('signed out', { sub: current.sub });
     if (!configuration || !metadata?.end_session_endpoint) return c.json({ endSessionUrl: null } satisfies LogoutResult);
 
     const state = oidc.randomState();

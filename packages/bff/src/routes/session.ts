@@ -6,12 +6,15 @@ export type SessionInfo =
   | { authenticated: false }
   | { authenticated: true; user: Record<string, unknown>; expiresAt: number };
 
-/** `GET {basePath}/session`: is someone signed in, who, and until when (epoch seconds). */
+/**
+ * `GET {basePath}/session`: is someone signed in, who, and until when (epoch seconds: the idle
+ * deadline, capped by the absolute lifetime; each request moves it on).
+ */
 export function session({ sessions }: BffDeps): Handler {
   return async (c) => {
     const current = await sessions.load(c);
     const body: SessionInfo = current
-      ? { authenticated: true, user: { sub: current.sub, ...current.claims }, expiresAt: current.expiresAt }
+      ? { authenticated: true, user: { sub: current.sub, ...current.claims }, expiresAt: sessions.lifetime.endsAt(current) }
       : { authenticated: false };
     c.header('Cache-Control', 'no-store');
     return c.json(body);

@@ -1,0 +1,120 @@
+import type { Context } from 'hono';
+import { sealData, unsealData } from 'iron-session';
+import type { ResolvedConfig } from './config.js';
+import { chunkedCookie } from './chunked-cookie.js';
+import { SESSION_COOKIE } from './cookies.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { now, sessionLifetime } from './session-lifetime.js';
+import type { Session } from './session-store.js';
+import { randomId, type Sessions } from './sessions.js';
+
+/** Most sessions this instance remembers as refreshed or ended (see below). */
+const MEMORY_LIMIT = 10_000;
+
+/**
+ * Stateless sessions: the whole session, tokens included, sealed (iron-session: AES-256-CBC + HMAC)
+ * into chunked `__Host-` cookies. No server store, so nothing to share between instances.
+ *
+ * What it cannot do, by construction: revoke a session server-side (a copied cookie stays valid
+ * until it expires), or end sessions by `sub`/`sid` across instances. This instance remembers, in
+ * bounded memory, the sessions it ended and the users and IdP sessions it was told to sign out
+ * (back-channel logout, `revokeUser`) and refuses their cookies; that memory is per instance and
+ * lost on restart. It also remembers the tokens it last refreshed per session, so that a request
+ * still carrying the previous cookie does not present a rotated (spent) refresh token.
+ */
+export function cookieSessions(config: ResolvedConfig): Sessions {
+  const cookie = chunkedCookie(SESSION_COOKIE, { sameSite: 'Strict', maxAge: config.session.absoluteLifetime });
+  const lifetime = sessionLifetime(config);
+  const password = config.cookiePasswords;
+  const writes = new KeyedMutex<string>();
+  const latest = new BoundedMap<string, Session>();
+  const endedSessions = new BoundedMap<string, true>();
+  /** `sid:…` → ended; `sub:…` → epoch seconds before which that user's sessions are void. */
+  const signedOut = new BoundedMap<string, number>();
+
+  const isVoid = (session: Session) =>
+    endedSessions.has(session.id) ||
+    (session.sid !== undefined && signedOut.has(`sid:${session.sid}`)) ||
+    session.createdAt <= (signedOut.get(`sub:${session.sub}`) ?? -1);
+
+  async function read(c: Context): Promise<Session | undefined> {
+    const seal = cookie.read(c);
+    if (!seal) return undefined;
+    const value = await unsealData<Partial<Session>>(seal, { password, ttl: config.session.absoluteLifetime }).catch(() => ({}));
+    return isSession(value) ? value : undefined;
+  }
+
+  async function attach(c: Context, session: Session) {
+    cookie.write(c, await sealData(session, { password, ttl: config.session.absoluteLifetime }));
+  }
+
+  const forget = (session: Session) => {
+    latest.delete(session.id);
+    endedSessions.set(session.id, true);
+  };
+
+  return {
+    lifetime,
+    async load(c) {
+      const session = await read(c);
+      if (!session || lifetime.isOver(session) || isVoid(session)) {
+        cookie.clear(c);
+        return undefined;
+      }
+      const newest = latest.get(session.id) ?? session;
+      if (lifetime.shouldExtend(newest)) {
+        const extended = { ...newest, lastActiveAt: now() };
+        await attach(c, extended);
+        return extended;
+      }
+      // The browser still holds the previous tokens: hand it the ones this instance refreshed.
+      if (newest !== session) await attach(c, newest);
+      return newest;
+    },
+    async start(c, fields) {
+      const createdAt = now();
+      const session: Session = { ...fields, id: randomId(), createdAt, lastActiveAt: createdAt, expiresAt: createdAt + config.session.absoluteLifetime };
+      await attach(c, session);
+      return session;
+    },
+    reload: async (session) => (endedSessions.has(session.id) ? undefined : (latest.get(session.id) ?? session)),
+    persist: async (session) => void latest.set(session.id, session),
+    attach,
+    discard: async (session) => forget(session),
+    async end(c, session) {
+      if (session) forget(session);
+      cookie.clear(c);
+    },
+    exclusive: (id, task) => writes.run(id, task),
+    async endAllOf(sub) {
+      signedOut.set(`sub:${sub}`, now());
+      return [];
+    },
+    async endIdpSession(sid) {
+      signedOut.set(`sid:${sid}`, now());
+      return [];
+    },
+  };
+}
+
+function isSession(value: Partial<Session>): value is Session {
+  return (
+    typeof value.id === 'string' &&
+    typeof value.sub === 'string' &&
+    typeof value.idToken === 'string' &&
+    typeof value.accessTokens === 'object' &&
+    typeof value.createdAt === 'number' &&
+    typeof value.expiresAt === 'number' &&
+    typeof value.lastActiveAt === 'number'
+  );
+}
+
+/** A Map that forgets its oldest entries beyond {@link MEMORY_LIMIT}. */
+class BoundedMap<K, V> extends Map<K, V> {
+  override set(key: K, value: V): this {
+    this.delete(key);
+    super.set(key, value);
+    if (this.size > MEMORY_LIMIT) this.delete(this.keys().next().value as K);
+    return this;
+  }
+}

@@ -1,0 +1,20 @@
+import type { Handler } from 'hono';
+import { BffError } from '../errors.js';
+
+/** Signs a user out everywhere; answers how many sessions ended. */
+export type RevokeUser = (sub: string) => Promise<number>;
+
+/**
+ * `POST {basePath}/admin/revoke-user` with `{ "sub": "…" }`: sign-out-everywhere for operators and
+ * back-office tools. Mounted only when `admin.token` is configured, behind `hono/bearer-auth` with
+ * that credential (compared in constant time); a user's session cookie grants nothing here.
+ */
+export function adminRevokeUser(revokeUser: RevokeUser): Handler {
+  return async (c) => {
+    const body: unknown = await c.req.json().catch(() => undefined);
+    const sub = typeof body === 'object' && body !== null && 'sub' in body ? body.sub : undefined;
+    if (typeof sub !== 'string' || sub === '') throw new BffError(400, 'invalid_request', 'Expected a JSON body { "sub": "…" }.');
+    c.header('Cache-Control', 'no-store');
+    return c.json({ sub, revoked: await revokeUser(sub) });
+  };
+}

@@ -1,0 +1,171 @@
+import { signIn, TestBrowser } from '@cloakroom/idp/testing';
+import { sealData } from 'iron-session';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemorySessionStore, type BffConfig, type Session } from '../src/index.js';
+import { startStack } from './stack.js';
+
+const json = { 'x-csrf': '1' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const SECRET_A = 'secret-a-secret-a-secret-a-secret-a-0001';
+const SECRET_B = 'secret-b-secret-b-secret-b-secret-b-0002';
+
+/** A real memory store that counts its writes and can be switched off, as a network store goes down. */
+class ObservedStore extends MemorySessionStore {
+  writes = 0;
+  down = false;
+  override async set(session: Session, ttlSeconds: number) {
+    this.#check();
+    this.writes++;
+    return super.set(session, ttlSeconds);
+  }
+  override async get(id: string) {
+    this.#check();
+    return super.get(id);
+  }
+  #check() {
+    if (this.down) throw new Error('ECONNREFUSED 127.0.0.1:6379');
+  }
+}
+
+let stacks: Awaited<ReturnType<typeof startStack>>[] = [];
+afterEach(async () => {
+  await Promise.all(stacks.map((stack) => stack.close()));
+  stacks = [];
+});
+
+async function stackWith(bff: Partial<BffConfig>) {
+  const stack = await startStack(() => ({}), { bff });
+  stacks.push(stack);
+  const browser = new TestBrowser();
+  await signIn(browser, `${stack.bff.origin}/bff/login`, { username: 'alice', password: 'alice-password' });
+  const session = () => browser.fetch(`${stack.bff.origin}/bff/session`, { headers: json }).then((response) => response.json());
+  return { stack, browser, session };
+}
+
+describe('session lifetimes', () => {
+  it('ends a session after the idle timeout, and requests in time extend it', async () => {
+    const { session } = await stackWith({ session: { idleTimeout: 2, absoluteLifetime: 60 } });
+    for (let i = 0; i < 3; i++) {
+      await sleep(1000);
+      expect(await session()).toMatchObject({ authenticated: true }); // each request within the window
+    }
+    await sleep(2200);
+    expect(await session()).toEqual({ authenticated: false });
+  });
+
+  it('ends a session at its absolute lifetime, however active', async () => {
+    // Times are whole epoch seconds, so a 4-second session ends between 3 and 4 seconds from now.
+    const { session } = await stackWith({ session: { idleTimeout: 4, absoluteLifetime: 4 } });
+    const first = await session();
+    expect(first.expiresAt - Date.now() / 1000).toBeLessThanOrEqual(4);
+    for (let i = 0; i < 3; i++) {
+      await sleep(800);
+      expect(await session()).toMatchObject({ authenticated: true });
+    }
+    await sleep(2000);
+    expect(await session()).toEqual({ authenticated: false });
+  });
+
+  it('writes the session back only when a quarter of the idle window has passed, not on every request', async () => {
+    const store = new ObservedStore();
+    const { session } = await stackWith({ session: { store, idleTimeout: 4, absoluteLifetime: 60 } });
+    const afterSignIn = store.writes;
+    for (let i = 0; i < 10; i++) await session();
+    expect(store.writes).toBe(afterSignIn);
+    await sleep(1100);
+    const { expiresAt: before } = await session();
+    await session();
+    expect(store.writes).toBe(afterSignIn + 1);
+    expect((await session()).expiresAt).toBe(before);
+  });
+});
+
+describe('cookie secret rotation', () => {
+  it('opens cookies sealed with an older secret and seals new ones with the newest', async () => {
+    const store = new MemorySessionStore();
+    const { stack, browser } = await stackWith({ cookieSecret: [SECRET_A, SECRET_B], session: { store } });
+    // New cookies: sealed with the newest secret (password id 2 of the iron seal `Fe26.2*<id>*…`).
+    expect(browser.cookies(stack.bff.origin).get('__Host-cloakroom')).toMatch(/^Fe26\.2\*2\*/);
+
+    // A cookie sealed before the rotation, with secret A alone (id 1), still opens.
+    const [id] = await store.idsBySub('alice');
+    const oldCookie = await sealData({ id }, { password: { 1: SECRET_A } });
+    expect(oldCookie).toMatch(/^Fe26\.2\*1\*/);
+    const opened = await fetch(`${stack.bff.origin}/bff/session`, { headers: { ...json, cookie: `__Host-cloakroom=${oldCookie}` } });
+    expect(await opened.json()).toMatchObject({ authenticated: true, user: { sub: 'alice' } });
+
+    // Once A is retired, cookies sealed with it open nothing.
+    const retired = await startStack(() => ({}), { bff: { cookieSecret: [SECRET_B], session: { store } } });
+    stacks.push(retired);
+    const refused = await fetch(`${retired.bff.origin}/bff/session`, { headers: { ...json, cookie: `__Host-cloakroom=${oldCookie}` } });
+    expect(await refused.json()).toEqual({ authenticated: false });
+  });
+});
+
+describe('sign out everywhere', () => {
+  it('bff.sessions.revokeUser(sub) ends every session of the user and revokes their refresh tokens', async () => {
+    const store = new MemorySessionStore();
+    const { stack, browser, session } = await stackWith({ session: { store } });
+    const second = new TestBrowser();
+    await signIn(second, `${stack.bff.origin}/bff/login`, { username: 'alice', password: 'alice-password' });
+    const bob = new TestBrowser();
+    await signIn(bob, `${stack.bff.origin}/bff/login`, { username: 'bob', password: 'bob-password' });
+    const refreshTokens = await Promise.all((await store.idsBySub('alice')).map(async (id) => (await store.get(id))!.refreshToken!));
+
+    expect(await stack.bff.app.sessions.revokeUser('alice')).toBe(2);
+    expect(await session()).toEqual({ authenticated: false });
+    expect(await (await second.fetch(`${stack.bff.origin}/bff/session`, { headers: json })).json()).toEqual({ authenticated: false });
+    expect(await (await bob.fetch(`${stack.bff.origin}/bff/session`, { headers: json })).json()).toMatchObject({ authenticated: true });
+    for (const token of refreshTokens) {
+      const introspection = await fetch(`${stack.idp.issuer}/token/introspection`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${btoa('cloakroom-bff:cloakroom-bff-dev-secret-change-me-0123456789')}` },
+        body: new URLSearchParams({ token }),
+      });
+      expect(await introspection.json()).toEqual({ active: false });
+    }
+    void browser;
+  });
+
+  it('offers the same as an opt-in admin route, behind its own bearer credential', async () => {
+    const adminToken = 'an-admin-credential-of-at-least-32-chars';
+    const { stack, browser, session } = await stackWith({ admin: { token: adminToken } });
+    const revoke = (headers: Record<string, string>, body = '{"sub":"alice"}') =>
+      fetch(`${stack.bff.origin}/bff/admin/revoke-user`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+    const cookie = `__Host-cloakroom=${browser.cookies(stack.bff.origin).get('__Host-cloakroom')}`;
+    expect((await revoke({})).status).toBe(401);
+    expect((await revoke({ authorization: 'Bearer wrong-credential-wrong-credential-00' })).status).toBe(401);
+    expect((await revoke({ cookie, 'x-csrf': '1' })).status).toBe(401); // a user's session is no admin credential
+    expect(await session()).toMatchObject({ authenticated: true });
+
+    expect((await revoke({ authorization: `Bearer ${adminToken}` }, '{}')).status).toBe(400);
+    const done = await revoke({ authorization: `Bearer ${adminToken}` });
+    expect(done.status).toBe(200);
+    expect(await done.json()).toEqual({ sub: 'alice', revoked: 1 });
+    expect(await session()).toEqual({ authenticated: false });
+  });
+
+  it('has no admin route unless configured', async () => {
+    const { stack } = await stackWith({});
+    const response = await fetch(`${stack.bff.origin}/bff/admin/revoke-user`, { method: 'POST', body: '{"sub":"alice"}' });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('a session store that is down', () => {
+  it('answers 503 session_store_unavailable, keeps the cookie, and recovers', async () => {
+    const store = new ObservedStore();
+    const { stack, browser, session } = await stackWith({ session: { store } });
+    store.down = true;
+    const down = await browser.fetch(`${stack.bff.origin}/bff/session`, { headers: json });
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
+    expect(await down.json()).toMatchObject({ code: 'session_store_unavailable' });
+    expect(down.headers.getSetCookie()).toEqual([]);
+    const api = await browser.fetch(`${stack.bff.origin}/bff/api/any/x`, { headers: json });
+    expect(api.status).toBe(404); // unknown API: answered before the store is needed
+    store.down = false;
+    expect(await session()).toMatchObject({ authenticated: true });
+  });
+});

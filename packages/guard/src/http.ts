@@ -1,0 +1,40 @@
+/**
+ * Outgoing HTTP to the authorization server (discovery, JWKS, introspection): `fetch` only.
+ */
+
+/** How the guard talks to the authorization server. */
+export interface HttpSettings {
+  /** The `fetch` to use. */
+  readonly fetch: typeof fetch;
+  /** Milliseconds before a request is abandoned. */
+  readonly timeout: number;
+}
+
+/**
+ * `fetch` with a timeout, no redirects (an authorization server's endpoints do not move; following
+ * a redirect would let whoever controls it choose our keys), and one retry on a network failure.
+ *
+ * The retry covers a kept-alive connection that the server closed (e.g. it restarted) just as it
+ * was reused. Every request the guard makes is safe to repeat: GETs, and introspection, which
+ * only reads. Timeouts and HTTP errors are not retried.
+ */
+export async function fetchWithRetry(http: HttpSettings, url: string, init: RequestInit = {}): Promise<Response> {
+  const signal = init.signal ?? AbortSignal.timeout(http.timeout);
+  const attempt = () => http.fetch(url, { redirect: 'manual', ...init, signal });
+  try {
+    return await attempt();
+  } catch (error) {
+    if (signal.aborted || !(error instanceof TypeError)) throw error;
+    return attempt();
+  }
+}
+
+/** Reads a JSON object body; `undefined` when the body is not one. */
+export async function readJsonObject(response: Response): Promise<Record<string, unknown> | undefined> {
+  try {
+    const body: unknown = await response.json();
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Opaque access tokens: OAuth 2.0 Token Introspection (RFC 7662), with a bounded cache.
+ */
+import { audienceMatches, checkCommonClaims, checkTimestamps } from './claims.js';
+import type { AccessTokenClaims } from './claims.js';
+import { InvalidToken, TemporarilyUnavailable } from './errors.js';
+import { fetchWithRetry, readJsonObject } from './http.js';
+import type { HttpSettings } from './http.js';
+
+/** How the guard authenticates to the introspection endpoint (RFC 7662 §2.1 requires it). */
+export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+/** What {@link createIntrospector} needs. */
+export interface IntrospectionSettings {
+  /** Exact expected `iss`, when the response names one. */
+  readonly issuer: string;
+  /** Expected `aud`: the response must name at least one. */
+  readonly audience: readonly string[];
+  /** The introspection endpoint (configured, or discovered on first use). */
+  readonly endpoint: () => Promise<URL>;
+  /** This API's client credentials at the authorization server. */
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly authMethod: IntrospectionAuthMethod;
+  readonly http: HttpSettings;
+  /** Seconds of clock skew allowed on `exp`, `nbf`, `iat`. */
+  readonly clockTolerance: number;
+  /** Seconds an active response may be reused; never past the token's `exp`. `0` disables the cache. */
+  readonly cacheMaxAge: number;
+  /** Most responses kept; the least recently used goes first. */
+  readonly cacheMaxEntries: number;
+}
+
+interface CacheEntry {
+  readonly claims: AccessTokenClaims;
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+/**
+ * A bounded, expiring cache of active introspection responses, keyed by the SHA-256 of the token
+ * (the tokens themselves are not kept). Least recently used entries are evicted first.
+ */
+export class IntrospectionCache {
+  readonly #entries = new Map<string, CacheEntry>();
+  readonly #maxEntries: number;
+
+  constructor(maxEntries: number) {
+    this.#maxEntries = maxEntries;
+  }
+
+  /** The entries currently held (expired ones included until they are next looked up or evicted). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string, now = Date.now()): AccessTokenClaims | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    this.#entries.delete(key);
+    if (entry.expiresAt <= now) return undefined;
+    this.#entries.set(key, entry); // most recently used goes last
+    return entry.claims;
+  }
+
+  set(key: string, claims: AccessTokenClaims, expiresAt: number, now = Date.now()): void {
+    if (expiresAt <= now || this.#maxEntries <= 0) return;
+    this.#entries.delete(key);
+    while (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(key, { claims, expiresAt });
+  }
+}
+
+/** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B). */
+function formEncode(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+/** RFC 6749 §2.3.1: HTTP Basic with the form-encoded client id and secret. */
+function basicAuthorization(clientId: string, clientSecret: string): string {
+  return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
+}
+
+async function sha256(token: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+  let hex = '';
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/**
+ * The checks on an introspection response (RFC 7662 §2.2), each failure {@link InvalidToken}:
+ * `active` must be `true` (inactive covers revoked, expired, unknown); `token_type`, when present,
+ * `Bearer`; `iss`, when present, exactly ours; `aud` present and naming one of ours (this is also
+ * what refuses a refresh token presented as an access token); `exp`, `nbf`, `iat` with the clock
+ * tolerance; then the checks shared with JWTs (no `cnf`, typed claims).
+ */
+export function checkIntrospectionResponse(
+  response: Record<string, unknown>,
+  settings: Pick<IntrospectionSettings, 'issuer' | 'audience' | 'clockTolerance'>,
+): AccessTokenClaims {
+  if (response.active !== true) throw new InvalidToken('introspection: the token is not active');
+  const claims = response as AccessTokenClaims;
+  const tokenType = response.token_type;
+  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
+    throw new InvalidToken('introspection: "token_type" is not Bearer');
+  }
+  if (claims.iss !== undefined && claims.iss !== settings.issuer) throw new InvalidToken('introspection: unexpected "iss"');
+  if (!audienceMatches(claims.aud, settings.audience)) throw new InvalidToken('introspection: "aud" missing or not ours');
+  checkTimestamps(claims, settings.clockTolerance);
+  checkCommonClaims(claims);
+  return claims;
+}
+
+/**
+ * A verifier of opaque tokens by introspection. Active responses are cached for at most
+ * `cacheMaxAge` and never past the token's `exp`; inactive ones are not cached. Concurrent checks
+ * of one token share one request.
+ *
+ * An endpoint that cannot be reached, answers anything but `200` with a JSON object (e.g. `401`
+ * because our client credentials are wrong), or times out, is {@link TemporarilyUnavailable}.
+ */
+export function createIntrospector(settings: IntrospectionSettings): (token: string) => Promise<AccessTokenClaims> {
+  const cache = new IntrospectionCache(settings.cacheMaxEntries);
+  const inFlight = new Map<string, Promise<AccessTokenClaims>>();
+
+  async function introspect(token: string): Promise<AccessTokenClaims> {
+    const endpoint = await settings.endpoint();
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    if (settings.authMethod === 'client_secret_basic') {
+      headers.authorization = basicAuthorization(settings.clientId, settings.clientSecret);
+    } else {
+      form.set('client_id', settings.clientId);
+      form.set('client_secret', settings.clientSecret);
+    }
+    let response: Response;
+    try {
+      response = await fetchWithRetry(settings.http, endpoint.href, { method: 'POST', headers, body: form.toString() });
+    } catch (cause) {
+      throw new TemporarilyUnavailable('introspection endpoint unreachable', { cause });
+    }
+    if (response.status !== 200) {
+      const error = (await readJsonObject(response))?.error;
+      // RFC 7009 §2.2.1's error, used by some servers (oidc-provider for JWTs) for tokens they do
+      // not introspect: the token's fault, not an outage. Anything else (401: our credentials; 5xx)
+      // is ours, and must not be blamed on the token.
+      if (response.status === 400 && error === 'unsupported_token_type') {
+        throw new InvalidToken('introspection: the server does not introspect this kind of token');
+      }
+      throw new TemporarilyUnavailable(`introspection endpoint answered HTTP ${response.status}`);
+    }
+    const body = await readJsonObject(response);
+    if (!body) throw new TemporarilyUnavailable('introspection endpoint answered something other than a JSON object');
+    return checkIntrospectionResponse(body, settings);
+  }
+
+  return async (token) => {
+    const key = await sha256(token);
+    const cached = cache.get(key);
+    if (cached) return cached;
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = introspect(token).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    const claims = await pending;
+    if (settings.cacheMaxAge > 0) {
+      const limit = Date.now() + settings.cacheMaxAge * 1000;
+      cache.set(key, claims, typeof claims.exp === 'number' ? Math.min(limit, claims.exp * 1000) : limit);
+    }
+    return claims;
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * JWT access tokens (RFC 9068): signature by the issuer's JWKS, cached and rotated by `jose`.
+ */
+import { createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose';
+import type { JWTVerifyGetKey, JWTVerifyOptions, RemoteJWKSet } from 'jose';
+import { checkCommonClaims, checkTimestamps } from './claims.js';
+import type { AccessTokenClaims } from './claims.js';
+import { GuardError, InvalidToken, TemporarilyUnavailable } from './errors.js';
+import { fetchWithRetry } from './http.js';
+import type { HttpSettings } from './http.js';
+
+/**
+ * Every asymmetric JWS algorithm `jose` verifies (RFC 7518 §3, RFC 8037, FIPS 204). Symmetric ones
+ * (`HS256`…) are absent on purpose: their key is a shared secret, and a guard that verified `HS256`
+ * with a key meant to be public would accept tokens "signed" with the issuer's public key (the
+ * algorithm confusion attack). `none` is absent too: an unsigned token proves nothing.
+ */
+export const ASYMMETRIC_ALGORITHMS: readonly string[] = Object.freeze([
+  'RS256', 'RS384', 'RS512',
+  'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512',
+  'EdDSA', 'Ed25519',
+  'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87',
+]);
+
+/** The default allowlist: the asymmetric algorithms every current runtime supports. */
+export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(ASYMMETRIC_ALGORITHMS.filter((alg) => !alg.startsWith('ML-DSA')));
+
+/** RFC 9068 §2.2: the claims an `at+jwt` access token must carry. */
+export const RFC9068_REQUIRED_CLAIMS: readonly string[] = Object.freeze(['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']);
+
+/**
+ * Checks an algorithm allowlist at configuration time.
+ * @throws {TypeError} for an empty list, `none`, a symmetric algorithm or an unknown one.
+ */
+export function checkAlgorithms(algorithms: readonly string[]): readonly string[] {
+  if (algorithms.length === 0) throw new TypeError('algorithms: name at least one algorithm');
+  for (const alg of algorithms) {
+    if (alg.toLowerCase() === 'none') throw new TypeError('algorithms: "none" is never acceptable: an unsigned token proves nothing');
+    if (/^HS\d+$/i.test(alg)) {
+      throw new TypeError(`algorithms: ${alg} is symmetric; verifying it with an issuer's public key lets anyone forge tokens`);
+    }
+    if (!ASYMMETRIC_ALGORITHMS.includes(alg)) throw new TypeError(`algorithms: ${JSON.stringify(alg)} is not a supported asymmetric JWS algorithm`);
+  }
+  return Object.freeze([...new Set(algorithms)]);
+}
+
+/** Whether `token` has the shape of a JWS in compact serialization (three base64url parts). */
+export function isJwtShaped(token: string): boolean {
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
+}
+
+/** How long `jose` keeps the issuer's keys, and how often an unknown `kid` may refetch them. */
+export interface JwksCacheSettings {
+  /** Milliseconds the keys are trusted before they are fetched again (so a removed key stops working). */
+  readonly cacheMaxAge: number;
+  /**
+   * Milliseconds after a fetch before a token with an unknown `kid` may trigger another one. This
+   * bounds the refetches that forged `kid`s can cause; a key the issuer adds is picked up after it.
+   */
+  readonly cooldownDuration: number;
+}
+
+/**
+ * A key resolver over the issuer's JWKS, located lazily (by discovery, or a configured URL) and
+ * cached by `jose`: it refetches when its copy is older than `cacheMaxAge`, or for an unknown `kid`
+ * once `cooldownDuration` has passed since the last fetch. Cached keys keep working while the
+ * issuer is down.
+ *
+ * A token whose `kid` matches no key (or several) is invalid; a JWKS that cannot be fetched or used
+ * is {@link TemporarilyUnavailable}: the token may be fine.
+ */
+export function remoteKeySet(locate: () => Promise<URL>, http: HttpSettings, cache: JwksCacheSettings): JWTVerifyGetKey {
+  let keySet: RemoteJWKSet | undefined;
+  let pending: Promise<RemoteJWKSet> | undefined;
+  const create = async (): Promise<RemoteJWKSet> => {
+    const url = await locate();
+    keySet = createRemoteJWKSet(url, {
+      timeoutDuration: http.timeout,
+      cacheMaxAge: cache.cacheMaxAge,
+      cooldownDuration: cache.cooldownDuration,
+      [customFetch]: (href, init) => fetchWithRetry(http, href, init),
+    });
+    return keySet;
+  };
+  return async (header, token) => {
+    const keys =
+      keySet ??
+      (await (pending ??= create().finally(() => {
+        pending = undefined;
+      })));
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      throw new TemporarilyUnavailable('cannot fetch or use the JSON Web Key Set', { cause: error });
+    }
+  };
+}
+
+/** What {@link createJwtVerifier} checks. */
+export interface JwtSettings {
+  /** Exact expected `iss`. */
+  readonly issuer: string;
+  /** Expected `aud`: the token must name at least one. */
+  readonly audience: readonly string[];
+  /** Allowed `alg` values, already checked by {@link checkAlgorithms}. */
+  readonly algorithms: readonly string[];
+  /** Required `typ` header, e.g. `at+jwt` (RFC 9068 §2.1; `application/at+jwt` matches too). */
+  readonly typ?: string;
+  /** Seconds of clock skew allowed on `exp`, `nbf`, `iat`. */
+  readonly clockTolerance: number;
+  /** Maximum age in seconds since `iat`, when set. */
+  readonly maxTokenAge?: number;
+  /** Resolves the verification key for a token's header. */
+  readonly keys: JWTVerifyGetKey;
+}
+
+/**
+ * A verifier of JWT access tokens, in this order (each failure is {@link InvalidToken}, but a key set
+ * that cannot be fetched is {@link TemporarilyUnavailable}):
+ *
+ * 1. compact JWS syntax; `alg` in the allowlist (checked before any key is looked up, so `none` and
+ *    `HS256` never reach one); `crit` understood;
+ * 2. the key: by `kid` and `alg` from the issuer's JWKS only (`jwk`, `jku`, `x5u` headers are
+ *    ignored); the signature;
+ * 3. `typ` when configured (RFC 9068 §4 step 1), and then all RFC 9068 §2.2 claims are required;
+ * 4. `iss` (exact), `aud` (one of ours), `exp` (always required), `nbf`, `iat` (not in the
+ *    future), each with the clock tolerance; `maxTokenAge` when set;
+ * 5. no `cnf`, and well-typed `sub`, `client_id`, `jti`, `scope` / `scp`.
+ */
+export function createJwtVerifier(settings: JwtSettings): (token: string) => Promise<AccessTokenClaims> {
+  const requiredClaims = settings.typ?.toLowerCase().replace(/^application\//, '') === 'at+jwt' ? [...RFC9068_REQUIRED_CLAIMS] : ['exp'];
+  const options: JWTVerifyOptions = {
+    issuer: settings.issuer,
+    audience: [...settings.audience],
+    algorithms: [...settings.algorithms],
+    requiredClaims,
+    clockTolerance: settings.clockTolerance,
+    ...(settings.typ !== undefined ? { typ: settings.typ } : {}),
+    ...(settings.maxTokenAge !== undefined ? { maxTokenAge: settings.maxTokenAge } : {}),
+  };
+  return async (token) => {
+    let claims: AccessTokenClaims;
+    try {
+      ({ payload: claims } = await jwtVerify<AccessTokenClaims>(token, settings.keys, options));
+    } catch (error) {
+      if (error instanceof GuardError) throw error;
+      if (error instanceof errors.JOSEError) throw new InvalidToken(`JWT refused (${error.code}): ${error.message}`, { cause: error });
+      throw error;
+    }
+    // jose checks `iat` only together with `maxTokenAge`; the rest is repeated here on purpose,
+    // so that both token formats go through one set of time checks.
+    checkTimestamps(claims, settings.clockTolerance);
+    checkCommonClaims(claims);
+    return claims;
+  };
+}

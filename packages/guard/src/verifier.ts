@@ -1,0 +1,202 @@
+/**
+ * The configured verifier: JWT or introspection per token, then the revocation hook.
+ */
+import type { AccessTokenClaims } from './claims.js';
+import { createDiscovery } from './discovery.js';
+import { GuardError, InvalidToken, TemporarilyUnavailable } from './errors.js';
+import type { HttpSettings } from './http.js';
+import { createIntrospector } from './introspection.js';
+import type { IntrospectionAuthMethod } from './introspection.js';
+import { DEFAULT_ALGORITHMS, checkAlgorithms, createJwtVerifier, isJwtShaped, remoteKeySet } from './jwt.js';
+
+/** How a token was validated. */
+export type TokenFormat = 'jwt' | 'opaque';
+
+/** Where and how often the issuer's keys are fetched. */
+export interface JwksOptions {
+  /** The JWKS URL; by default the `jwks_uri` of the issuer's discovered metadata. */
+  uri?: string;
+  /** Seconds the fetched keys are trusted before the next fetch: how long a removed key keeps working. Default 600. */
+  cacheMaxAge?: number;
+  /** Seconds after a fetch before an unknown `kid` may trigger another. Default 30. */
+  cooldown?: number;
+}
+
+/** RFC 7662 introspection, for opaque tokens. */
+export interface IntrospectionOptions {
+  /** This API's client id at the authorization server. */
+  clientId: string;
+  /** This API's client secret. */
+  clientSecret: string;
+  /** Client authentication at the endpoint. Default `client_secret_basic`. */
+  authMethod?: IntrospectionAuthMethod;
+  /** The endpoint; by default the `introspection_endpoint` of the issuer's discovered metadata. */
+  endpoint?: string;
+  /**
+   * Seconds an active response is reused, never past the token's `exp`. Default 30; `0` disables
+   * the cache. This is how long a revoked token can still be accepted.
+   */
+  cacheMaxAge?: number;
+  /** Most cached responses. Default 10 000. */
+  cacheMaxEntries?: number;
+}
+
+/** Options of {@link createAccessTokenVerifier} (and of `requireAccessToken`). */
+export interface AccessTokenVerifierOptions {
+  /** The authorization server's issuer identifier: the exact expected `iss`, and where discovery starts. */
+  issuer: string;
+  /** This API's identifier(s): a token's `aud` must name one. */
+  audience: string | readonly string[];
+  /**
+   * `jwt`: every token is a JWT, verified locally. `opaque`: every token is introspected. `auto`: a
+   * JWT-shaped token is verified as a JWT, anything else is introspected. Default: `auto` when
+   * `introspection` is configured, else `jwt`.
+   */
+  tokenType?: 'jwt' | 'opaque' | 'auto';
+  /** Allowed JWS algorithms: asymmetric only (`none` and `HS*` are refused). Default: RS, PS, ES, EdDSA. */
+  algorithms?: readonly string[];
+  /** Required JWT `typ` header, e.g. `at+jwt` (RFC 9068), which also requires every RFC 9068 claim. */
+  typ?: string;
+  /** The issuer's keys, for JWTs. */
+  jwks?: JwksOptions;
+  /** Introspection, for opaque tokens. */
+  introspection?: IntrospectionOptions;
+  /** Seconds of clock skew allowed on `exp`, `nbf` and `iat`. Default 5. */
+  clockTolerance?: number;
+  /** Refuse JWTs issued more than this many seconds ago (`iat`). */
+  maxTokenAge?: number;
+  /**
+   * Called with the claims of every otherwise valid token; `true` refuses it as `invalid_token`.
+   * For JWTs this is the only way to honour revocation before `exp`, e.g. a `jti` deny-list. If it
+   * throws, the request gets a `503`: a deny-list that cannot be read must not let tokens through.
+   */
+  isRevoked?: (claims: AccessTokenClaims, format: TokenFormat) => boolean | Promise<boolean>;
+  /** Seconds before a request to the authorization server is abandoned. Default 5. */
+  timeout?: number;
+  /** The `fetch` used for discovery, JWKS and introspection. Default: the global one. */
+  fetch?: typeof fetch;
+}
+
+/** Validates access tokens. */
+export interface AccessTokenVerifier {
+  /**
+   * The claims of `token` when it is valid.
+   * @throws {InvalidToken} when it is not.
+   * @throws {TemporarilyUnavailable} when it cannot be checked now.
+   */
+  verify(token: string): Promise<AccessTokenClaims>;
+}
+
+function seconds(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback;
+  if (typeof resolved !== 'number' || !Number.isFinite(resolved) || resolved < 0) {
+    throw new TypeError(`${name}: expected a non-negative number of seconds`);
+  }
+  return resolved;
+}
+
+function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name}: expected a non-empty string`);
+  return value;
+}
+
+/** The audiences of `options`, checked. */
+export function audiencesOf(options: Pick<AccessTokenVerifierOptions, 'audience'>): readonly string[] {
+  const audience = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
+  if (audience.length === 0) throw new TypeError('audience: name this API\'s identifier');
+  for (const value of audience) nonEmpty('audience', value);
+  return Object.freeze(audience);
+}
+
+/**
+ * A verifier for `options`, checked now (a misconfiguration throws a `TypeError` here, not on the
+ * first request). Nothing is fetched until the first token arrives.
+ */
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+  const issuer = nonEmpty('issuer', options.issuer);
+  if (!URL.canParse(issuer)) throw new TypeError('issuer: expected a URL');
+  const audience = audiencesOf(options);
+  const algorithms = checkAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS);
+  const clockTolerance = seconds('clockTolerance', options.clockTolerance, 5);
+  const maxTokenAge = options.maxTokenAge === undefined ? undefined : seconds('maxTokenAge', options.maxTokenAge, 0);
+  const http: HttpSettings = {
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    timeout: Math.round(seconds('timeout', options.timeout, 5) * 1000),
+  };
+  const tokenType: 'jwt' | 'opaque' | 'auto' = options.tokenType ?? (options.introspection ? 'auto' : 'jwt');
+  if (!['jwt', 'opaque', 'auto'].includes(tokenType)) throw new TypeError('tokenType: expected jwt, opaque or auto');
+  if (tokenType === 'opaque' && !options.introspection) throw new TypeError('tokenType "opaque" needs the introspection option');
+
+  const discovery = createDiscovery(issuer, http);
+  const jwksUri = options.jwks?.uri;
+  if (jwksUri !== undefined && !URL.canParse(jwksUri)) throw new TypeError('jwks.uri: expected a URL');
+  const verifyJwt = createJwtVerifier({
+    issuer,
+    audience,
+    algorithms,
+    clockTolerance,
+    ...(options.typ !== undefined ? { typ: nonEmpty('typ', options.typ) } : {}),
+    ...(maxTokenAge !== undefined ? { maxTokenAge } : {}),
+    keys: remoteKeySet(
+      jwksUri !== undefined ? () => Promise.resolve(new URL(jwksUri)) : () => discovery.endpoint('jwks_uri'),
+      http,
+      {
+        cacheMaxAge: seconds('jwks.cacheMaxAge', options.jwks?.cacheMaxAge, 600) * 1000,
+        cooldownDuration: seconds('jwks.cooldown', options.jwks?.cooldown, 30) * 1000,
+      },
+    ),
+  });
+
+  let introspect: ((token: string) => Promise<AccessTokenClaims>) | undefined;
+  if (options.introspection) {
+    const settings = options.introspection;
+    const endpoint = settings.endpoint;
+    if (endpoint !== undefined && !URL.canParse(endpoint)) throw new TypeError('introspection.endpoint: expected a URL');
+    const authMethod = settings.authMethod ?? 'client_secret_basic';
+    if (authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
+      throw new TypeError('introspection.authMethod: expected client_secret_basic or client_secret_post');
+    }
+    const cacheMaxEntries = settings.cacheMaxEntries ?? 10_000;
+    if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 0) {
+      throw new TypeError('introspection.cacheMaxEntries: expected a non-negative whole number');
+    }
+    introspect = createIntrospector({
+      issuer,
+      audience,
+      endpoint: endpoint !== undefined ? () => Promise.resolve(new URL(endpoint)) : () => discovery.endpoint('introspection_endpoint'),
+      clientId: nonEmpty('introspection.clientId', settings.clientId),
+      clientSecret: nonEmpty('introspection.clientSecret', settings.clientSecret),
+      authMethod,
+      http,
+      clockTolerance,
+      cacheMaxAge: seconds('introspection.cacheMaxAge', settings.cacheMaxAge, 30),
+      cacheMaxEntries,
+    });
+  }
+
+  const verifyOpaque =
+    introspect ?? (() => Promise.reject(new InvalidToken('the token is not a JWT, and introspection is not configured')));
+  const formatOf = (token: string): TokenFormat => {
+    if (tokenType === 'auto') return isJwtShaped(token) ? 'jwt' : 'opaque';
+    return tokenType;
+  };
+
+  const isRevoked = options.isRevoked;
+  return {
+    async verify(token) {
+      const format = formatOf(token);
+      const claims = format === 'jwt' ? await verifyJwt(token) : await verifyOpaque(token);
+      if (isRevoked) {
+        let revoked: boolean;
+        try {
+          revoked = await isRevoked(claims, format);
+        } catch (cause) {
+          if (cause instanceof GuardError) throw cause;
+          throw new TemporarilyUnavailable('the revocation check failed', { cause });
+        }
+        if (revoked) throw new InvalidToken('the token has been revoked');
+      }
+      return claims;
+    },
+  };
+}
