@@ -4,6 +4,7 @@ import { startStack, type Stack } from './stack.js';
 /** `stack`: the demo stack, started once per worker; `baseURL` points at its app. */
 export const test = base.extend<{ baseURL: string }, { stack: Stack }>({
   stack: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
     async ({}, use) => {
       const stack = await startStack({ accessTokenTtl: Number(process.env.E2E_ACCESS_TOKEN_TTL ?? 4) });
       await use(stack);
