@@ -4,6 +4,8 @@ import { serve } from '@hono/node-server';
 import { createBff, type Bff, type BffConfig } from '../src/index.js';
 import { memoryLogger } from './memory-logger.js';
 
+type BffSettings = Omit<BffConfig, 'baseUrl' | 'logger'> & { baseUrl?: string };
+
 export interface RunningBff {
   /** Public origin, on `localhost` (the IdP is on 127.0.0.1: another site). */
   origin: string;
@@ -17,7 +19,7 @@ export interface RunningBff {
  * URIs before the BFF is configured with the IdP's issuer.
  */
 export async function startBff(
-  config: (origin: string) => Omit<BffConfig, 'baseUrl' | 'logger'> | Promise<Omit<BffConfig, 'baseUrl' | 'logger'>>,
+  config: (origin: string) => BffSettings | Promise<BffSettings>,
 ): Promise<RunningBff> {
   let bindApp!: (app: Bff) => void;
   const bound = new Promise<Bff>((resolve) => (bindApp = resolve));
@@ -25,7 +27,8 @@ export async function startBff(
   await new Promise((resolve) => server.once('listening', resolve));
   const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
   const logger = memoryLogger();
-  const app = createBff({ ...(await config(origin)), baseUrl: origin, logger });
+  // `baseUrl` defaults to this server's own origin; instances behind one address share theirs.
+  const app = createBff({ baseUrl: origin, ...(await config(origin)), logger });
   bindApp(app);
   return {
     origin,
