@@ -1,12 +1,27 @@
+import { requireAccessToken, requireScope } from '@cloakroom/guard';
+import type { AccessTokenClaims, AccessTokenEnv } from '@cloakroom/guard';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { accessTokens } from './access-token.js';
-import type { AccessTokenEnv, AccessTokenOptions } from './access-token.js';
 import { OrderStore } from './orders.js';
 import { problem } from './problem.js';
 
 /** Options of {@link createApi}. */
-export type ApiOptions = AccessTokenOptions;
+export interface ApiOptions {
+  /** The IdP's issuer identifier: the expected `iss`; its discovery document names the JWKS. */
+  issuer: string;
+  /** This API's resource indicator: the expected `aud`. */
+  audience: string;
+  /** JWKS location; skips discovery when given. */
+  jwksUri?: string;
+  /** Seconds of clock skew allowed on `exp`, `nbf`, `iat`; defaults to the guard's 5. */
+  clockTolerance?: number;
+}
+
+/** The claims the API relies on: RFC 9068 (`typ: at+jwt`) guarantees `sub`. */
+export type ApiClaims = AccessTokenClaims & { readonly sub: string };
+
+/** Hono environment of the API: the validated token is `c.get('token')`. */
+export type ApiEnv = AccessTokenEnv<ApiClaims>;
 
 const MAX_ITEM_LENGTH = 200;
 
@@ -27,9 +42,8 @@ function readItem(body: unknown): string | undefined {
  * - `GET /orders/:id` → one of the caller's orders
  * - `POST /orders` with `{ item }` (1–200 characters) → `201` and the order
  */
-export function createApi(options: ApiOptions): Hono<AccessTokenEnv> {
-  const app = new Hono<AccessTokenEnv>();
-  const tokens = accessTokens(options);
+export function createApi(options: ApiOptions): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
   const orders = new OrderStore();
 
   app.use(async (c, next) => {
@@ -38,21 +52,36 @@ export function createApi(options: ApiOptions): Hono<AccessTokenEnv> {
     c.header('cache-control', 'no-store');
   });
 
-  app.get('/me', tokens.require('orders:read'), (c) => {
-    const { sub, scope = '' } = c.get('accessToken');
+  // Every route, unknown ones included, needs a valid RFC 9068 access token for this API.
+  app.use(
+    requireAccessToken<ApiClaims>({
+      issuer: options.issuer,
+      audience: options.audience,
+      typ: 'at+jwt',
+      ...(options.jwksUri !== undefined ? { jwks: { uri: options.jwksUri } } : {}),
+      ...(options.clockTolerance !== undefined ? { clockTolerance: options.clockTolerance } : {}),
+      onError: (error) => {
+        // Refused tokens are the caller's business; not being able to check any is ours.
+        if (error.status === 503) console.error('[api] cannot check access tokens:', error.message);
+      },
+    }),
+  );
+
+  app.get('/me', requireScope('orders:read'), (c) => {
+    const { sub, scope = '' } = c.get('token');
     return c.json({ sub, scope });
   });
 
-  app.get('/orders', tokens.require('orders:read'), (c) => c.json(orders.list(c.get('accessToken').sub)));
+  app.get('/orders', requireScope('orders:read'), (c) => c.json(orders.list(c.get('token').sub)));
 
-  app.get('/orders/:id', tokens.require('orders:read'), (c) => {
-    const order = orders.get(c.get('accessToken').sub, c.req.param('id'));
+  app.get('/orders/:id', requireScope('orders:read'), (c) => {
+    const order = orders.get(c.get('token').sub, c.req.param('id'));
     return order ? c.json(order) : problem(404, 'not_found', 'no such order');
   });
 
   app.post(
     '/orders',
-    tokens.require('orders:write'),
+    requireScope('orders:write'),
     bodyLimit({ maxSize: 16 * 1024, onError: () => problem(413, 'invalid_request', 'request body too large') }),
     async (c) => {
       if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
@@ -63,7 +92,7 @@ export function createApi(options: ApiOptions): Hono<AccessTokenEnv> {
       if (item === undefined) {
         return problem(400, 'invalid_request', `"item" must be a string of 1 to ${MAX_ITEM_LENGTH} characters`);
       }
-      const order = orders.create(c.get('accessToken').sub, item);
+      const order = orders.create(c.get('token').sub, item);
       return c.json(order, 201, { location: `/orders/${order.id}` });
     },
   );

@@ -3,11 +3,9 @@
  * @packageDocumentation
  */
 export { createApi } from './app.js';
-export type { ApiOptions } from './app.js';
+export type { ApiClaims, ApiEnv, ApiOptions } from './app.js';
 export { startApi } from './server.js';
 export type { RunningApi, StartApiOptions } from './server.js';
-export { accessTokens } from './access-token.js';
-export type { AccessTokenClaims, AccessTokenEnv, AccessTokenOptions } from './access-token.js';
 export type { Order } from './orders.js';
 export { problem } from './problem.js';
 export type { ProblemCode } from './problem.js';

@@ -1,22 +1,15 @@
-/** Stable machine-readable error codes of the demo API. */
-export type ProblemCode =
-  | 'missing_token'
-  | 'invalid_token'
-  | 'insufficient_scope'
-  | 'invalid_request'
-  | 'not_found'
-  | 'temporarily_unavailable'
-  | 'internal_error';
+/**
+ * Stable machine-readable error codes of the demo API's own errors. Token errors (`missing_token`,
+ * `invalid_token`, `insufficient_scope`, `temporarily_unavailable`) come from `@cloakroom/guard`.
+ */
+export type ProblemCode = 'invalid_request' | 'not_found' | 'internal_error';
 
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
   404: 'Not Found',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
-  503: 'Service Unavailable',
 };
 
 /**

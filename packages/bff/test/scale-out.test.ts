@@ -15,7 +15,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let redis: RedisServer;
 let idp: RunningIdp;
 let upstream: CapturingUpstream;
-const clients: ReturnType<typeof createClient>[] = [];
+const clients: { destroy(): void }[] = [];
 const instances: RunningBff[] = [];
 let publicOrigin: string;
 

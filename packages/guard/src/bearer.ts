@@ -3,8 +3,14 @@
  */
 import { InvalidRequest, MissingToken } from './errors.js';
 
-/** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/**
+ * RFC 6750 §2.1: `credentials = "Bearer" 1*SP b64token`, with
+ * `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+ */
+const BEARER_CREDENTIALS = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/** `Bearer` as the whole auth-scheme: not followed by another token character (RFC 9110 §5.6.2). */
+const BEARER_SCHEME = /^Bearer(?![!#$%&'*+.^_`|~0-9A-Za-z-])/i;
 
 function hasQueryToken(url: string): boolean {
   // Cheap test first: most URLs do not mention it at all.
@@ -29,11 +35,9 @@ export function extractBearerToken(request: Request): string {
   }
   const header = request.headers.get('authorization');
   if (header === null) throw new MissingToken('no Authorization header');
-  const space = header.indexOf(' ');
-  const scheme = space === -1 ? header : header.slice(0, space);
-  // Auth schemes are case-insensitive (RFC 9110 §11.1).
-  if (scheme.toLowerCase() !== 'bearer') throw new MissingToken('the Authorization header is not Bearer');
-  const token = space === -1 ? '' : header.slice(space + 1).replace(/^ +/, '');
-  if (!B64TOKEN.test(token)) throw new InvalidRequest('malformed Bearer credentials');
-  return token;
+  // The scheme is a case-insensitive token (RFC 9110 §11.1); anything but `Bearer` is no token for us.
+  if (!BEARER_SCHEME.test(header)) throw new MissingToken('the Authorization header is not Bearer');
+  const match = BEARER_CREDENTIALS.exec(header);
+  if (!match?.[1]) throw new InvalidRequest('malformed Bearer credentials');
+  return match[1];
 }

@@ -61,7 +61,7 @@ export class InsufficientScope extends GuardError {
   readonly scopes: readonly string[];
 
   constructor(scopes: readonly string[], options?: ErrorOptions) {
-    super(`the token lacks the scope(s): ${scopes.join(' ')}`, options);
+    super(`the token lacks a required scope (required: ${scopes.join(' ')})`, options);
     this.scopes = Object.freeze([...scopes]);
   }
 }

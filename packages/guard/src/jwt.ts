@@ -2,7 +2,7 @@
  * JWT access tokens (RFC 9068): signature by the issuer's JWKS, cached and rotated by `jose`.
  */
 import { createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose';
-import type { JWTVerifyGetKey, JWTVerifyOptions, RemoteJWKSet } from 'jose';
+import type { FlattenedJWSInput, JWSHeaderParameters, JWTVerifyGetKey, JWTVerifyOptions, RemoteJWKSet } from 'jose';
 import { checkCommonClaims, checkTimestamps } from './claims.js';
 import type { AccessTokenClaims } from './claims.js';
 import { GuardError, InvalidToken, TemporarilyUnavailable } from './errors.js';
@@ -23,8 +23,11 @@ export const ASYMMETRIC_ALGORITHMS: readonly string[] = Object.freeze([
   'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87',
 ]);
 
-/** The default allowlist: the asymmetric algorithms every current runtime supports. */
-export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(ASYMMETRIC_ALGORITHMS.filter((alg) => !alg.startsWith('ML-DSA')));
+/**
+ * The default allowlist: what identity providers sign access tokens with (RS256 is the one RFC 9068
+ * §2.1 requires), one per key type. Name others (RS384, ES512…) in `algorithms` if yours uses them.
+ */
+export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519']);
 
 /** RFC 9068 §2.2: the claims an `at+jwt` access token must carry. */
 export const RFC9068_REQUIRED_CLAIMS: readonly string[] = Object.freeze(['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']);
@@ -69,32 +72,69 @@ export interface JwksCacheSettings {
  *
  * A token whose `kid` matches no key (or several) is invalid; a JWKS that cannot be fetched or used
  * is {@link TemporarilyUnavailable}: the token may be fine.
+ *
+ * On the hot path the key jose selected for an (`alg`, `kid`) pair is remembered, so that a request
+ * costs a map lookup instead of a walk through the key set. The memo is only used while jose's copy
+ * is fresh, and is dropped as soon as a fetch starts; an entry is only made by a lookup during which
+ * no fetch ran, so it always comes from the key set jose currently holds.
  */
 export function remoteKeySet(locate: () => Promise<URL>, http: HttpSettings, cache: JwksCacheSettings): JWTVerifyGetKey {
   let keySet: RemoteJWKSet | undefined;
   let pending: Promise<RemoteJWKSet> | undefined;
+  /** Incremented when a JWKS fetch starts: a memo entry from before it may name a removed key. */
+  let generation = 0;
+  let memo = new Map<string, CryptoKey>();
+  let memoGeneration = 0;
+
   const create = async (): Promise<RemoteJWKSet> => {
     const url = await locate();
     keySet = createRemoteJWKSet(url, {
       timeoutDuration: http.timeout,
       cacheMaxAge: cache.cacheMaxAge,
       cooldownDuration: cache.cooldownDuration,
-      [customFetch]: (href, init) => fetchWithRetry(http, href, init),
+      [customFetch]: (href, init) => {
+        generation += 1;
+        return fetchWithRetry(http, href, init);
+      },
     });
     return keySet;
   };
-  return async (header, token) => {
+
+  /** The slow path: locate the key set if need be, and let jose select (and perhaps fetch). */
+  const resolve = async (header: JWSHeaderParameters, token: FlattenedJWSInput, memoKey: string | undefined): Promise<CryptoKey> => {
     const keys =
       keySet ??
       (await (pending ??= create().finally(() => {
         pending = undefined;
       })));
+    const before = generation;
+    const quiet = !keys.reloading;
+    let key: CryptoKey;
     try {
-      return await keys(header, token);
+      key = await keys(header, token);
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
       throw new TemporarilyUnavailable('cannot fetch or use the JSON Web Key Set', { cause: error });
     }
+    if (memoKey !== undefined && quiet && !keys.reloading && generation === before && memoGeneration === generation) {
+      memo.set(memoKey, key);
+    }
+    return key;
+  };
+
+  return (header, token) => {
+    // jose selects by `alg` and `kid` alone; a `kid` that is not a string matches nothing (no memo).
+    const { alg, kid } = header;
+    const memoKey = kid === undefined ? `${alg}` : typeof kid === 'string' ? `${alg} ${kid}` : undefined;
+    if (memoGeneration !== generation) {
+      memo = new Map();
+      memoGeneration = generation;
+    }
+    if (memoKey !== undefined && keySet?.fresh && !keySet.reloading) {
+      const remembered = memo.get(memoKey);
+      if (remembered) return remembered;
+    }
+    return resolve(header, token, memoKey);
   };
 }
 

@@ -53,7 +53,7 @@ export interface AccessTokenVerifierOptions {
    * `introspection` is configured, else `jwt`.
    */
   tokenType?: 'jwt' | 'opaque' | 'auto';
-  /** Allowed JWS algorithms: asymmetric only (`none` and `HS*` are refused). Default: RS, PS, ES, EdDSA. */
+  /** Allowed JWS algorithms: asymmetric only (`none` and `HS*` are refused). Default: RS256, PS256, ES256, EdDSA. */
   algorithms?: readonly string[];
   /** Required JWT `typ` header, e.g. `at+jwt` (RFC 9068), which also requires every RFC 9068 claim. */
   typ?: string;
@@ -181,22 +181,25 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     return tokenType;
   };
 
-  const isRevoked = options.isRevoked;
-  return {
-    async verify(token) {
-      const format = formatOf(token);
-      const claims = format === 'jwt' ? await verifyJwt(token) : await verifyOpaque(token);
-      if (isRevoked) {
-        let revoked: boolean;
-        try {
-          revoked = await isRevoked(claims, format);
-        } catch (cause) {
-          if (cause instanceof GuardError) throw cause;
-          throw new TemporarilyUnavailable('the revocation check failed', { cause });
-        }
-        if (revoked) throw new InvalidToken('the token has been revoked');
+  const { isRevoked } = options;
+  const checkRevocation =
+    isRevoked &&
+    (async (claims: AccessTokenClaims, format: TokenFormat): Promise<AccessTokenClaims> => {
+      let revoked: boolean;
+      try {
+        revoked = await isRevoked(claims, format);
+      } catch (cause) {
+        if (cause instanceof GuardError) throw cause;
+        throw new TemporarilyUnavailable('the revocation check failed', { cause });
       }
+      if (revoked) throw new InvalidToken('the token has been revoked');
       return claims;
+    });
+  return {
+    verify(token) {
+      const format = formatOf(token);
+      const verified = format === 'jwt' ? verifyJwt(token) : verifyOpaque(token);
+      return checkRevocation ? verified.then((claims) => checkRevocation(claims, format)) : verified;
     },
   };
 }

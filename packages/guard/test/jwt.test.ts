@@ -1,4 +1,5 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
 import { ORDERS_API, REPORTS_API, generateSigningKey } from '@cloakroom/idp';
 import type { RunningIdp } from '@cloakroom/idp';
 import { SignJWT, importJWK } from 'jose';
@@ -83,8 +84,11 @@ describe('forged or unacceptable JWTs are refused with 401 invalid_token, and no
     await expectInvalid(await sign(accessTokenClaims(idp.issuer, ORDERS_API), { ...attacker, kid: idpKey.kid }), SIGNATURE);
   });
 
-  it('a token signed by an unknown key (unknown kid)', async () => {
+  it('a token signed by an unknown key (unknown kid), or naming no key', async () => {
     await expectInvalid(await sign(accessTokenClaims(idp.issuer, ORDERS_API), generateSigningKey()), /ERR_JWKS_NO_MATCHING_KEY/);
+    // The IdP's own key, but a `kid` that names no key: still no key (however the lookup is cached).
+    await expectInvalid(await signed({}, { kid: 42 }), /ERR_JWKS_NO_MATCHING_KEY/);
+    await expectInvalid(await signed({}, { kid: '' }), /ERR_JWKS_NO_MATCHING_KEY/);
   });
 
   it('a token carrying its own key in the header (jwk / jku / x5u are never trusted)', async () => {
@@ -110,7 +114,7 @@ describe('forged or unacceptable JWTs are refused with 401 invalid_token, and no
 
   it('HS256 keyed with the IdP public key (algorithm confusion), in every encoding of that key', async () => {
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = idpKey;
-    const publicKey = createPublicKey({ key: publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+    const publicKey = createPublicKey({ key: publicJwk as JsonWebKey, format: 'jwk' });
     const secrets = [
       Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })),
       Buffer.from(publicKey.export({ type: 'pkcs1', format: 'pem' })),

@@ -1,7 +1,9 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  ALICE,
   DEFAULT_RESOURCE_SERVERS,
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
@@ -10,6 +12,7 @@ import {
   startIdp,
 } from '@cloakroom/idp';
 import type { ClientMetadata, IdpOptions, RunningIdp } from '@cloakroom/idp';
+import { TestBrowser, signIn } from '@cloakroom/idp/testing';
 import { Hono } from 'hono';
 import { SignJWT, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
@@ -27,7 +30,7 @@ export const ARCHIVE_API = 'https://api.cloakroom.test/archive';
 export const LEDGER_CLIENT = { clientId: 'ledger-api', clientSecret: 'ledger-api-dev-secret-0123456789abcdef' };
 
 /** Client metadata of a resource server: no grants, it only introspects. */
-const resourceServerClient: ClientMetadata = {
+export const LEDGER_CLIENT_METADATA: ClientMetadata = {
   client_id: LEDGER_CLIENT.clientId,
   client_secret: LEDGER_CLIENT.clientSecret,
   grant_types: [],
@@ -40,7 +43,7 @@ const resourceServerClient: ClientMetadata = {
 export function idpOptions(options: IdpOptions = {}): IdpOptions {
   return {
     port: 0,
-    clients: [bffClient({ origin: 'http://localhost:3000' }), resourceServerClient],
+    clients: [bffClient({ origin: 'http://localhost:3000' }), LEDGER_CLIENT_METADATA],
     resourceServers: {
       ...DEFAULT_RESOURCE_SERVERS,
       [LEDGER_API]: { scope: 'ledger:read ledger:write', accessTokenFormat: 'opaque' },
@@ -85,6 +88,38 @@ export async function clientToken(issuer: string, resource: string, scope: strin
   const body = (await response.json()) as Record<string, string>;
   if (!response.ok || !body.access_token) throw new Error(`token endpoint: ${body.error ?? response.status} ${body.error_description ?? ''}`);
   return body.access_token;
+}
+
+/**
+ * The user's tokens from a real authorization-code flow through the IdP's pages; `redirectOrigin`
+ * must answer the callback (see {@link startServer}) and be registered with {@link bffClient}.
+ */
+export async function userTokens(
+  issuer: string,
+  redirectOrigin: string,
+  scope: string,
+  resource: string,
+): Promise<{ accessToken: string; refreshToken: string }> {
+  const verifier = randomBytes(32).toString('base64url');
+  const redirectUri = `${redirectOrigin}/bff/callback`;
+  const authorize = new URL('/auth', issuer);
+  const params = {
+    client_id: DEMO_CLIENT_ID,
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope,
+    resource,
+    state: 'state',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  };
+  for (const [key, value] of Object.entries(params)) authorize.searchParams.set(key, value);
+  const { response } = await signIn(new TestBrowser(), authorize, ALICE);
+  const code = new URL(response.url).searchParams.get('code') ?? '';
+  const token = await postForm(`${issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
+  const body = (await token.json()) as Record<string, string>;
+  if (!token.ok || !body.access_token || !body.refresh_token) throw new Error(`token endpoint: ${body.error ?? token.status}`);
+  return { accessToken: body.access_token, refreshToken: body.refresh_token };
 }
 
 /** Revokes `token` at the IdP (RFC 7009). */

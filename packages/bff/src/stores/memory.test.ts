@@ -18,6 +18,14 @@ function session(id: string, fields: Partial<Session> = {}): Session {
   };
 }
 
+/** Deterministic integers in [0, n), so that a failing random sequence reproduces. */
+function seededRandom(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return Math.floor((seed / 2 ** 31) * n); // the high bits: an LCG's low bits barely vary
+  };
+}
+
 /** A clock the test moves by hand. */
 function manualClock(start = 1_000_000) {
   let now = start;
@@ -52,7 +60,8 @@ describe('MemorySessionStore', () => {
     await store.get('a'); // order now b, c, a
     await store.set(session('d'), 60); // evicts b
     expect(store.size).toBe(3);
-    await store.set(session('c', { claims: { v: 2 } }), 60); // replace: order a, d, c
+    expect(await store.get('b')).toBeUndefined(); // reading a missing id changes no order: c, a, d
+    await store.set(session('c', { claims: { v: 2 } }), 60); // a replace is a use: a, d, c
     await store.set(session('e'), 60); // evicts a
     expect(await held(store, ['a', 'b', 'c', 'd', 'e'])).toEqual(['c', 'd', 'e']);
   });
@@ -83,12 +92,7 @@ describe('MemorySessionStore', () => {
       if (at !== -1) model.splice(at, 1);
       model.push(id);
     };
-    let seed = 42;
-    const random = (n: number) => {
-      // Deterministic (a failure reproduces); the high bits, as an LCG's low bits barely vary.
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return Math.floor((seed / 2 ** 31) * n);
-    };
+    const random = seededRandom(42);
     for (let step = 0; step < 5_000; step++) {
       const id = `s${random(40)}`;
       const op = random(10);
@@ -110,6 +114,32 @@ describe('MemorySessionStore', () => {
     const indexed: string[] = [];
     for (let u = 0; u < 5; u++) indexed.push(...(await store.idsBySub(`user-${u}`)));
     expect(indexed.sort()).toEqual([...model].sort());
+  });
+
+  it('matches a reference model of expiry over a long random mix of set, get, delete and time passing', async () => {
+    const clock = manualClock();
+    const store = new MemorySessionStore({ now: clock.now });
+    const expiries = new Map<string, number>(); // id → expiry (ms) of the sessions set and not deleted
+    const isLive = (id: string) => (expiries.get(id) ?? -Infinity) > clock.now();
+    const random = seededRandom(7);
+    for (let step = 0; step < 10_000; step++) {
+      clock.advance(random(500));
+      const id = `s${random(30)}`;
+      const op = random(10);
+      if (op < 4) {
+        const ttl = 1 + random(20);
+        await store.set(session(id, { claims: { step } }), ttl);
+        expiries.set(id, clock.now() + ttl * 1000);
+      } else if (op < 8) {
+        expect((await store.get(id)) !== undefined, `step ${step}: get ${id}`).toBe(isLive(id));
+      } else {
+        await store.delete(id);
+        expiries.delete(id);
+      }
+    }
+    const live = [...expiries.keys()].filter(isLive).sort();
+    expect((await store.idsBySub('alice')).sort()).toEqual(live);
+    expect(store.size).toBe(live.length);
   });
 
   it('does not return an expired session, nor list it under its sub or sid', async () => {
@@ -169,14 +199,15 @@ describe('MemorySessionStore', () => {
   it('sweeps expired sessions on later writes, without them being read, and keeps the live ones', async () => {
     const clock = manualClock();
     const store = new MemorySessionStore({ now: clock.now });
+    // Live ones first, where a sweep that only ever looked at the oldest entries would stay stuck.
+    for (let i = 0; i < 50; i++) await store.set(session(`long-${i}`), 3_600);
     for (let i = 0; i < 100; i++) await store.set(session(`short-${i}`), 1);
-    for (let i = 0; i < 10; i++) await store.set(session(`long-${i}`), 3_600);
     clock.advance(2_000);
-    expect(store.size).toBe(110);
+    expect(store.size).toBe(150);
 
     for (let i = 0; i < 100; i++) await store.set(session(`new-${i}`), 3_600);
-    expect(store.size).toBe(110); // the 100 expired ones are gone, the 110 live ones stay
-    expect(await store.idsBySub('alice')).toHaveLength(110);
+    expect(store.size).toBe(150); // the 100 expired ones are gone, the 150 live ones stay
+    expect(await store.idsBySub('alice')).toHaveLength(150);
     expect(await store.get('long-0')).toBeDefined();
   });
 

@@ -10,16 +10,20 @@ export interface MemorySessionStoreOptions {
 }
 
 interface Entry {
+  id: string;
   /** The session as JSON: one compact string, parsed into a fresh copy on every read. */
   json: string;
   sub: string;
   sid: string | undefined;
   expiresAtMs: number;
+  /** Neighbours in the recency list: `older` towards the least recently used end. */
+  older: Entry | undefined;
+  newer: Entry | undefined;
 }
 
 /**
- * Entries examined for expiry on each write. A write adds at most one entry and the sweep looks at
- * eight, so it laps the whole store well before it can double; the work per call stays constant.
+ * Entries examined for expiry on each write: constant work per call. A write adds at most one entry
+ * and the sweep moves on by eight, so a lap over n entries completes within n/7 writes.
  */
 const SWEEP_STEP = 8;
 
@@ -34,24 +38,25 @@ const SWEEP_STEP = 8;
  * - Expired sessions are never returned; they are removed when touched and by an incremental sweep
  *   on every write. There is no timer: nothing keeps the process alive or needs closing, and since
  *   the store is bounded, expired sessions an idle process has not swept yet cost at most the bound.
+ * - Memory: about 1.3 times a session's JSON size, i.e. about 3 KiB for typical tokens, so about
+ *   30 MiB at the default bound (`pnpm --filter @cloakroom/bench-session-store bench`).
  *
  * No `withLock`: the store lives in one process, where the BFF's in-process single-flight already
  * lets only one request refresh a session at a time.
  */
 export class MemorySessionStore implements SessionStore {
-  // A Map iterates in insertion order: re-inserting on use makes the first key the least recently used.
   readonly #entries = new Map<string, Entry>();
-  readonly #bySub = new Map<string, Set<string>>();
-  readonly #bySid = new Map<string, Set<string>>();
+  readonly #bySub = new IdIndex();
+  readonly #bySid = new IdIndex();
+  // Recency is a linked list through the entries rather than the Map's insertion order: finding the
+  // Map's first key walks over the holes its deletions leave (20x slower under steady eviction), and
+  // a long-lived Map iterator that would avoid that keeps the Map's old backing tables alive.
+  #oldest: Entry | undefined;
+  #newest: Entry | undefined;
+  /** The next entry the sweep examines; `undefined` starts a new lap at the oldest. */
+  #sweepCursor: Entry | undefined;
   readonly #maxSessions: number;
   readonly #now: () => number;
-  /**
-   * Both cursors are live Map iterators, which survive deletions and visit entries appended later.
-   * Everything before the eviction cursor has been evicted or moved to the end, so its next entry is
-   * the least recently used one; reusing it skips the holes that a fresh iterator would walk over.
-   */
-  #evictionCursor: MapIterator<[string, Entry]> | undefined;
-  #sweepCursor: MapIterator<[string, Entry]> | undefined;
 
   constructor(options: MemorySessionStoreOptions = {}) {
     const maxSessions = options.maxSessions ?? 10_000;
@@ -65,40 +70,44 @@ export class MemorySessionStore implements SessionStore {
   async get(id: string): Promise<Session | undefined> {
     const entry = this.#live(id);
     if (!entry) return undefined;
-    this.#entries.delete(id);
-    this.#entries.set(id, entry);
+    this.#unlink(entry);
+    this.#append(entry);
     return JSON.parse(entry.json) as Session;
   }
 
   async set(session: Session, ttlSeconds: number): Promise<void> {
     assertStorable(session, ttlSeconds);
     const previous = this.#entries.get(session.id);
-    if (previous) this.#remove(session.id, previous);
+    if (previous) this.#remove(previous);
     const entry: Entry = {
+      id: session.id,
       json: JSON.stringify(session),
       sub: session.sub,
       sid: session.sid,
       expiresAtMs: this.#now() + ttlSeconds * 1000,
+      older: undefined,
+      newer: undefined,
     };
-    this.#entries.set(session.id, entry);
-    addToIndex(this.#bySub, entry.sub, session.id);
-    if (entry.sid !== undefined) addToIndex(this.#bySid, entry.sid, session.id);
-    while (this.#entries.size > this.#maxSessions) this.#evictLeastRecentlyUsed();
+    this.#entries.set(entry.id, entry);
+    this.#append(entry);
+    this.#bySub.add(entry.sub, entry.id);
+    if (entry.sid !== undefined) this.#bySid.add(entry.sid, entry.id);
+    while (this.#entries.size > this.#maxSessions && this.#oldest) this.#remove(this.#oldest);
     this.#sweepSome();
   }
 
   async delete(id: string): Promise<void> {
     const entry = this.#entries.get(id);
-    if (entry) this.#remove(id, entry);
+    if (entry) this.#remove(entry);
     this.#sweepSome();
   }
 
   async idsBySub(sub: string): Promise<string[]> {
-    return this.#liveIds(this.#bySub.get(sub));
+    return this.#liveIds(this.#bySub.ids(sub));
   }
 
   async idsBySid(sid: string): Promise<string[]> {
-    return this.#liveIds(this.#bySid.get(sid));
+    return this.#liveIds(this.#bySid.ids(sid));
   }
 
   /** Number of sessions held, expired ones included until they are touched or swept. */
@@ -111,69 +120,96 @@ export class MemorySessionStore implements SessionStore {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
     if (entry.expiresAtMs <= this.#now()) {
-      this.#remove(id, entry);
+      this.#remove(entry);
       return undefined;
     }
     return entry;
   }
 
-  #liveIds(ids: Set<string> | undefined): string[] {
-    if (!ids) return [];
+  #liveIds(ids: string[]): string[] {
     const now = this.#now();
     const live: string[] = [];
-    // Copied first: removing an expired entry deletes from this very set. The index holds exactly
-    // the ids of stored entries (#remove keeps it so), so only expiry needs checking here.
-    for (const id of [...ids]) {
+    // The index holds exactly the ids of stored entries (#remove keeps it so): only expiry needs checking.
+    for (const id of ids) {
       const entry = this.#entries.get(id);
-      if (entry !== undefined && entry.expiresAtMs <= now) this.#remove(id, entry);
+      if (entry !== undefined && entry.expiresAtMs <= now) this.#remove(entry);
       else live.push(id);
     }
     return live;
   }
 
-  #remove(id: string, entry: Entry): void {
-    this.#entries.delete(id);
-    removeFromIndex(this.#bySub, entry.sub, id);
-    if (entry.sid !== undefined) removeFromIndex(this.#bySid, entry.sid, id);
+  #remove(entry: Entry): void {
+    this.#entries.delete(entry.id);
+    this.#unlink(entry);
+    this.#bySub.remove(entry.sub, entry.id);
+    if (entry.sid !== undefined) this.#bySid.remove(entry.sid, entry.id);
   }
 
-  #evictLeastRecentlyUsed(): void {
-    let next = (this.#evictionCursor ??= this.#entries.entries()).next();
-    if (next.done) {
-      // A finished iterator stays finished even when entries are added later: start a new one.
-      this.#evictionCursor = this.#entries.entries();
-      next = this.#evictionCursor.next();
-      if (next.done) return;
-    }
-    const [id, entry] = next.value;
-    this.#remove(id, entry);
+  /** Makes `entry` the most recently used. */
+  #append(entry: Entry): void {
+    entry.older = this.#newest;
+    entry.newer = undefined;
+    if (this.#newest) this.#newest.newer = entry;
+    else this.#oldest = entry;
+    this.#newest = entry;
+  }
+
+  #unlink(entry: Entry): void {
+    if (this.#sweepCursor === entry) this.#sweepCursor = entry.newer;
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.#oldest = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.#newest = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
   }
 
   #sweepSome(): void {
     const now = this.#now();
-    for (let step = 0; step < SWEEP_STEP; step++) {
-      const next = (this.#sweepCursor ??= this.#entries.entries()).next();
-      if (next.done) {
-        this.#sweepCursor = undefined; // lap complete; the next write starts a new one
-        return;
-      }
-      const [id, entry] = next.value;
-      if (entry.expiresAtMs <= now) this.#remove(id, entry);
+    let entry = this.#sweepCursor ?? this.#oldest;
+    for (let step = 0; step < SWEEP_STEP && entry; step++) {
+      const next = entry.newer;
+      if (entry.expiresAtMs <= now) this.#remove(entry);
+      entry = next;
     }
+    this.#sweepCursor = entry; // `undefined` at the end of a lap: the next write starts another
   }
 }
 
-function addToIndex(index: Map<string, Set<string>>, key: string, id: string): void {
-  const ids = index.get(key);
-  if (ids) ids.add(id);
-  else index.set(key, new Set([id]));
-}
+/**
+ * Session ids by `sub` or `sid`. Most keys have a single session, kept as the bare id: a one-member
+ * Set would cost about 160 bytes more per key, i.e. per session for `sid`.
+ */
+class IdIndex {
+  readonly #ids = new Map<string, string | Set<string>>();
 
-function removeFromIndex(index: Map<string, Set<string>>, key: string, id: string): void {
-  const ids = index.get(key);
-  if (!ids) return;
-  ids.delete(id);
-  if (ids.size === 0) index.delete(key); // no empty sets left behind by users who signed out
+  add(key: string, id: string): void {
+    const current = this.#ids.get(key);
+    if (current === undefined) this.#ids.set(key, id);
+    else if (typeof current !== 'string') current.add(id);
+    else if (current !== id) this.#ids.set(key, new Set([current, id]));
+  }
+
+  remove(key: string, id: string): void {
+    const current = this.#ids.get(key);
+    if (current === undefined) return;
+    if (typeof current === 'string') {
+      if (current === id) this.#ids.delete(key); // no key left behind by users who signed out
+      return;
+    }
+    current.delete(id);
+    if (current.size > 1) return;
+    const [last] = current;
+    if (last === undefined) this.#ids.delete(key);
+    else this.#ids.set(key, last);
+  }
+
+  /** A snapshot: callers may remove ids while going through it. */
+  ids(key: string): string[] {
+    const current = this.#ids.get(key);
+    if (current === undefined) return [];
+    return typeof current === 'string' ? [current] : [...current];
+  }
 }
 
 /** What the store relies on before writing: the indexed fields and a usable TTL. */
