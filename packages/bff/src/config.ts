@@ -143,7 +143,7 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     redirectUri: `${base.origin}${basePath}/callback`,
     postLogoutRedirectUri: config.postLogoutRedirectUri ?? `${base.origin}${basePath}/logout/callback`,
     logoutIdTokenHint: config.logoutIdTokenHint ?? false,
-    cookiePasswords: resolveSecrets(config.cookieSecret),
+    cookiePasswords: resolveSecrets('cookieSecret', config.cookieSecret),
     apis: resolveApis(config.apis ?? {}),
     session: resolveSession(config.session ?? {}),
     admin: resolveAdmin(config.admin),
@@ -177,17 +177,21 @@ function resolveAdmin(admin: BffConfig['admin']): ResolvedConfig['admin'] {
   return { token: admin.token };
 }
 
-function resolveSecrets(secret: BffConfig['cookieSecret']): Record<string, string> {
-  if (secret === undefined || secret === null) throw new ConfigError('cookieSecret', 'is required');
+/**
+ * Turns one secret, a list (the last is the newest) or a record of numbered secrets into the
+ * password map iron-session expects, each at least 32 characters: the newest id seals, all unseal.
+ */
+export function resolveSecrets(field: string, secret: string | string[] | Record<string, string>): Record<string, string> {
+  if (secret === undefined || secret === null) throw new ConfigError(field, 'is required');
   // Arrays rotate by position: the last one is the newest and seals.
   const map: Record<string, string> =
     typeof secret === 'string' ? { 1: secret } : Array.isArray(secret) ? Object.fromEntries(secret.map((s, i) => [String(i + 1), s])) : secret;
   const entries = Object.entries(map);
-  if (entries.length === 0) throw new ConfigError('cookieSecret', 'needs at least one secret');
+  if (entries.length === 0) throw new ConfigError(field, 'needs at least one secret');
   for (const [id, value] of entries) {
-    if (!/^\d+$/.test(id)) throw new ConfigError('cookieSecret', 'keys must be numeric ids');
+    if (!/^\d+$/.test(id)) throw new ConfigError(field, 'keys must be numeric ids');
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
-      throw new ConfigError('cookieSecret', `must be at least ${MIN_SECRET_LENGTH} characters long`);
+      throw new ConfigError(field, `must be at least ${MIN_SECRET_LENGTH} characters long`);
     }
   }
   return map;

@@ -4,5 +4,5 @@ export { BffError, type BffErrorCode } from './errors.js';
 export { consoleLogger, redact, type Logger } from './logger.js';
 export type { LogoutResult } from './routes/logout.js';
 export type { SessionInfo } from './routes/session.js';
-export type { Session, SessionStore, StoredAccessToken } from './session-store.js';
+export { SessionLockTimeoutError, SessionStoreUnavailableError, type Session, type SessionStore, type StoredAccessToken } from './session-store.js';
 export { MemorySessionStore, type MemorySessionStoreOptions } from './stores/memory.js';

@@ -31,9 +31,9 @@ export interface Sessions {
   end(c: Context, session: Session | undefined): Promise<void>;
   /** Runs `task` while no other refresh or write of this session runs, in this process or (if the store can) any. */
   exclusive<T>(id: string, task: () => Promise<T>): Promise<T>;
-  /** Ends every session of a user; returns how many. */
+  /** Ends every session of a user; returns the sessions it ended. */
   endAllOf(sub: string): Promise<Session[]>;
-  /** Ends the sessions of one IdP session (of `sub`, when given); returns how many. */
+  /** Ends the sessions of one IdP session (of `sub`, when given); returns the sessions it ended. */
   endIdpSession(sid: string, sub?: string): Promise<Session[]>;
 }
 
@@ -52,7 +52,17 @@ export function storedSessions(config: ResolvedConfig, store: SessionStore): Ses
   const lifetime = sessionLifetime(config);
   const writes = new KeyedMutex<string>();
   const exclusive = <T>(id: string, task: () => Promise<T>) =>
-    writes.run(id, () => (store.withLock ? reachable(store.withLock(id, task)) : task()));
+    writes.run(id, async () => {
+      if (!store.withLock) return task();
+      // Only a failure to take the lock is the store's; the task's own errors pass through as they are.
+      let taskFailed = false;
+      try {
+        return await store.withLock(id, () => task().catch((error: unknown) => ((taskFailed = true), Promise.reject(error))));
+      } catch (error) {
+        if (taskFailed) throw error;
+        throw unavailable(error);
+      }
+    });
 
   async function endAll(ids: string[], belongs: (session: Session) => boolean): Promise<Session[]> {
     const ended: Session[] = [];
@@ -118,10 +128,12 @@ async function reachable<T>(operation: Promise<T>): Promise<T> {
   try {
     return await operation;
   } catch (error) {
-    if (error instanceof BffError) throw error;
-    throw new BffError(503, 'session_store_unavailable', 'The session store cannot be reached; try again shortly.', { 'Retry-After': '5' }, { cause: error });
+    throw unavailable(error);
   }
 }
+
+const unavailable = (cause: unknown) =>
+  new BffError(503, 'session_store_unavailable', 'The session store cannot be reached; try again shortly.', { 'Retry-After': '5' }, { cause });
 
 /** 256 bits from the platform CSPRNG, base64url. */
 export function randomId(): string {

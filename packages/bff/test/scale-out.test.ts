@@ -24,7 +24,8 @@ async function startInstance(): Promise<RunningBff> {
   const client = createClient({
     url: redis.url,
     disableOfflineQueue: true,
-    commandOptions: { timeout: 1_000 },
+    // Generous for a busy test machine; a stopped Redis fails at once anyway (no offline queue).
+    commandOptions: { timeout: 5_000 },
     socket: { connectTimeout: 1_000, reconnectStrategy: () => 50 },
   });
   client.on('error', () => {}); // required by node-redis; outages are answered as 503s
@@ -121,6 +122,30 @@ describe('several BFF instances sharing one Redis', () => {
     await expect.poll(async () => (await call(first)).status, { timeout: 10_000 }).toBe(200);
     await expect.poll(async () => (await call(second)).status, { timeout: 10_000 }).toBe(200);
     expect(await (await call(second, '/bff/session')).json()).toMatchObject({ authenticated: true });
+  });
+
+  it('ends the session with 401 session_expired (not a store error) when the IdP refused the refresh token under the lock', async () => {
+    const other = new TestBrowser();
+    await signIn(other, `${first.origin}/bff/login`, { username: 'bob', password: 'bob-password' });
+    const cookie = `__Host-cloakroom=${other.cookies(publicOrigin).get('__Host-cloakroom')}`;
+    // Revoke bob's refresh token at the IdP behind the BFF's back (read from the shared store).
+    const inspector = createClient({ url: redis.url, disableOfflineQueue: true });
+    inspector.on('error', () => {});
+    await inspector.connect();
+    clients.push(inspector);
+    const store = new RedisSessionStore({ client: inspector, secret: STORE_SECRET });
+    const [id] = await store.idsBySub('bob');
+    const revocation = await fetch(`${idp.issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${DEMO_CLIENT_ID}:${DEMO_CLIENT_SECRET}`)}` },
+      body: new URLSearchParams({ token: (await store.get(id!))!.refreshToken!, token_type_hint: 'refresh_token' }),
+    });
+    expect(revocation.status).toBe(200);
+    await sleep(ACCESS_TOKEN_TTL * 1000 + 200);
+    const response = await fetch(`${second.origin}/bff/api/orders/x`, { headers: { ...json, cookie } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: 'session_expired' });
+    expect(await store.get(id!)).toBeUndefined();
   });
 
   it('wrote no token to the logs of either instance', () => {

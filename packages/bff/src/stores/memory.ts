@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.js';
 import type { Session, SessionStore } from '../session-store.js';
+import { assertStorable } from './storable.js';
 
 /** Options of {@link MemorySessionStore}. */
 export interface MemorySessionStoreOptions {
@@ -210,12 +211,4 @@ class IdIndex {
     if (current === undefined) return [];
     return typeof current === 'string' ? [current] : [...current];
   }
-}
-
-/** What the store relies on before writing: the indexed fields and a usable TTL. */
-function assertStorable(session: Session, ttlSeconds: number): void {
-  if (typeof session.id !== 'string' || session.id.length === 0) throw new TypeError('session.id must be a non-empty string');
-  if (typeof session.sub !== 'string' || session.sub.length === 0) throw new TypeError('session.sub must be a non-empty string');
-  if (session.sid !== undefined && typeof session.sid !== 'string') throw new TypeError('session.sid must be a string if present');
-  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive number');
 }

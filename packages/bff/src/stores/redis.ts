@@ -10,8 +10,9 @@
  * @module
  */
 import { sealData, unsealData } from 'iron-session';
-import { ConfigError } from '../config.js';
+import { ConfigError, resolveSecrets } from '../config.js';
 import { SessionLockTimeoutError, SessionStoreUnavailableError, type Session, type SessionStore } from '../session-store.js';
+import { assertStorable } from './storable.js';
 
 /**
  * The commands {@link RedisSessionStore} sends, as a node-redis (v6) client has them. A client from
@@ -55,14 +56,13 @@ export interface RedisSessionStoreOptions {
   secret: string | string[] | Record<string, string>;
   /**
    * How long a refresh lock lives if its holder dies without releasing it, in ms. Make it longer
-   * than a refresh takes (the IdP timeout). Default 10 000.
+   * than a refresh takes (the IdP timeout, 10 s by default). Default 15 000.
    */
   lockTtlMs?: number;
-  /** How long {@link RedisSessionStore.withLock} waits for another holder, in ms. Default 15 000. */
+  /** How long {@link RedisSessionStore.withLock} waits for another holder, in ms. Default 20 000. */
   lockWaitMs?: number;
 }
 
-const MIN_SECRET_LENGTH = 32;
 /** Hash fields of a session key: the sealed session, and its index keys in the clear. */
 const VALUE = 'value';
 const SUB = 'sub';
@@ -151,9 +151,9 @@ export class RedisSessionStore implements SessionStore {
     if (typeof prefix !== 'string') throw new ConfigError('RedisSessionStore.prefix', 'must be a string');
     this.#client = client;
     this.#prefix = prefix;
-    this.#passwords = resolvePasswords(options.secret);
-    this.#lockTtlMs = positiveInteger('RedisSessionStore.lockTtlMs', options.lockTtlMs ?? 10_000);
-    this.#lockWaitMs = positiveInteger('RedisSessionStore.lockWaitMs', options.lockWaitMs ?? 15_000);
+    this.#passwords = resolveSecrets('RedisSessionStore.secret', options.secret);
+    this.#lockTtlMs = positiveInteger('RedisSessionStore.lockTtlMs', options.lockTtlMs ?? 15_000);
+    this.#lockWaitMs = positiveInteger('RedisSessionStore.lockWaitMs', options.lockWaitMs ?? 20_000);
   }
 
   async get(id: string): Promise<Session | undefined> {
@@ -292,38 +292,9 @@ function asStrings(reply: unknown, length?: number): (string | undefined)[] {
 }
 
 /** The iron-session password map, by the same rules as `cookieSecret`. */
-function resolvePasswords(secret: RedisSessionStoreOptions['secret']): Record<string, string> {
-  const field = 'RedisSessionStore.secret';
-  if (secret === undefined || secret === null) throw new ConfigError(field, 'is required');
-  // Arrays rotate by position: the last one is the newest and seals.
-  const map: Record<string, string> =
-    typeof secret === 'string'
-      ? { 1: secret }
-      : Array.isArray(secret)
-        ? Object.fromEntries(secret.map((value, index) => [String(index + 1), value]))
-        : secret;
-  const entries = Object.entries(map);
-  if (entries.length === 0) throw new ConfigError(field, 'needs at least one secret');
-  for (const [id, value] of entries) {
-    if (!/^\d+$/.test(id)) throw new ConfigError(field, 'keys must be numeric ids');
-    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
-      throw new ConfigError(field, `must be at least ${MIN_SECRET_LENGTH} characters long`);
-    }
-  }
-  return map;
-}
-
 function positiveInteger(field: string, value: number): number {
   if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(field, 'must be a positive integer');
   return value;
-}
-
-/** What the store relies on before writing: the indexed fields and a usable TTL. */
-function assertStorable(session: Session, ttlSeconds: number): void {
-  if (typeof session.id !== 'string' || session.id.length === 0) throw new TypeError('session.id must be a non-empty string');
-  if (typeof session.sub !== 'string' || session.sub.length === 0) throw new TypeError('session.sub must be a non-empty string');
-  if (session.sid !== undefined && typeof session.sid !== 'string') throw new TypeError('session.sid must be a string if present');
-  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive number');
 }
 
 function sleep(ms: number): Promise<void> {
