@@ -16,6 +16,11 @@ export interface ApiConfig {
   resource?: string;
   /** Request headers forwarded besides the default safe list (lower case). */
   forwardHeaders?: string[];
+  /**
+   * For `token: 'client'`: also serve callers without a session. Off by default, because anyone who
+   * can reach the BFF would otherwise call the API with the BFF's own client identity.
+   */
+  allowAnonymous?: boolean;
 }
 
 /** Configuration of {@link createBff}. */
@@ -26,6 +31,7 @@ export interface BffConfig {
   basePath?: string;
   /** OpenID Provider issuer; its discovery document is fetched on first use. */
   issuer: string;
+  /** The BFF's client id at the IdP. */
   clientId: string;
   /** Confidential client secret (client_secret_basic). */
   clientSecret: string;
@@ -109,7 +115,7 @@ export interface ResolvedConfig extends Omit<Required<BffConfig>, 'cookieSecret'
   redirectUri: string;
   /** Password map for iron-session: newest id seals. */
   cookiePasswords: Record<string, string>;
-  apis: Record<string, Required<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders'>> & { baseUrl: URL; resource?: string }>;
+  apis: Record<string, Required<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders' | 'allowAnonymous'>> & { baseUrl: URL; resource?: string }>;
   timeouts: { idp: number; upstream: number };
   /** The issuer is on a loopback host over http (development only). */
   insecureIssuer: boolean;
@@ -215,6 +221,7 @@ function resolveApis(apis: Record<string, ApiConfig>): ResolvedConfig['apis'] {
       token,
       scopes: api.scopes ?? [],
       forwardHeaders: (api.forwardHeaders ?? []).map((h) => h.toLowerCase()),
+      allowAnonymous: api.allowAnonymous ?? false,
       ...(api.resource !== undefined ? { resource: api.resource } : {}),
     };
   }

@@ -25,6 +25,10 @@ describe('safeReturnTo', () => {
     'orders',
     '/\t/evil.example',
     '/\n/evil.example',
+    '/.//evil.example',
+    '/a/..//evil.example',
+    '/%2e%2e//evil.example',
+    '/./\\evil.example',
   ])('refuses %j', (value) => {
     expect(safeReturnTo(value, origin)).toBeUndefined();
   });

@@ -13,6 +13,8 @@ export function safeReturnTo(value: string | undefined, origin: string): string 
   } catch {
     return undefined;
   }
-  if (resolved.origin !== origin) return undefined;
+  // Dot segments can resolve to a path that itself starts with `//` (`/.//evil`, `/a/..//evil`):
+  // check what the browser would be sent, not only what came in.
+  if (resolved.origin !== origin || resolved.pathname.startsWith('//')) return undefined;
   return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }

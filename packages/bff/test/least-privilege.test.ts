@@ -19,6 +19,7 @@ beforeAll(async () => {
     orders: { baseUrl: orders.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_RESOURCE },
     reports: { baseUrl: reports.url, scopes: ['reports:read'], resource: REPORTS_RESOURCE },
     backOffice: { baseUrl: backOffice.url, token: 'client', scopes: ['orders:read'], resource: ORDERS_RESOURCE },
+    status: { baseUrl: backOffice.url, token: 'client', scopes: ['orders:read'], resource: ORDERS_RESOURCE, allowAnonymous: true },
   }));
   // The real demo API, once as the orders API and once as the reports API: each checks its own audience.
   [ordersApi, reportsApi] = await Promise.all([
@@ -63,20 +64,34 @@ describe('per-API tokens', () => {
     expect(stack.idp.counts.refreshTokenGrants).toBe(grants + 1);
   });
 
-  it('calls a client-token API with one cached client-credentials token, even without a session', async () => {
+  it('calls a client-token API for signed-in users with one cached client-credentials token', async () => {
+    const before = backOffice.requests.length;
+    const anonymous = await fetch(`${stack.bff.origin}/bff/api/backOffice/x`, { headers: json });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ code: 'login_required' });
+    expect(backOffice.requests.length).toBe(before);
+
+    const browser = new TestBrowser();
+    await signIn(browser, `${stack.bff.origin}/bff/login`, { username: 'bob', password: 'bob-password' });
     const grants = stack.idp.counts.clientCredentialsGrants;
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => fetch(`${stack.bff.origin}/bff/api/backOffice/x`, { headers: json })),
+      Array.from({ length: 10 }, () => browser.fetch(`${stack.bff.origin}/bff/api/backOffice/x`, { headers: json })),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
     expect(stack.idp.counts.clientCredentialsGrants).toBe(grants + 1);
     const token = bearer(backOffice);
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({ aud: ORDERS_RESOURCE, client_id: 'cloakroom-bff', scope: 'orders:read' });
-    expect(claims.sub).not.toBe('alice');
+    expect(claims.sub).not.toBe('bob');
 
-    await fetch(`${stack.bff.origin}/bff/api/backOffice/x`, { headers: json });
+    await browser.fetch(`${stack.bff.origin}/bff/api/backOffice/x`, { headers: json });
     expect(stack.idp.counts.clientCredentialsGrants).toBe(grants + 1);
     expect(bearer(backOffice)).toBe(token);
+  });
+
+  it('serves a client-token API to anonymous callers only when allowAnonymous says so', async () => {
+    const response = await fetch(`${stack.bff.origin}/bff/api/status/x`, { headers: json });
+    expect(response.status).toBe(200);
+    expect(decodeJwt(bearer(backOffice))).toMatchObject({ client_id: 'cloakroom-bff' });
   });
 });

@@ -56,8 +56,11 @@ export function api(deps: BffDeps): Handler {
 async function accessToken(c: Context, target: Api, deps: BffDeps, rejected?: string): Promise<StoredAccessToken | undefined> {
   const { config, sessions, userTokens, clientTokens } = deps;
   if (target.token === 'none') return undefined;
-  if (target.token === 'client') return clientTokens.accessToken(target, rejected);
-  const session = await sessions.load(c);
+  const session = target.token === 'client' && target.allowAnonymous ? undefined : await sessions.load(c);
+  if (target.token === 'client') {
+    if (!session && !target.allowAnonymous) throw new BffError(401, 'login_required', 'Sign in to call this API.');
+    return clientTokens.accessToken(target, rejected);
+  }
   if (!session) {
     if (target.token === 'user-optional') return undefined;
     throw new BffError(401, 'login_required', 'Sign in to call this API.');
