@@ -93,7 +93,8 @@ export function createBff(input: BffConfig): Bff {
   app.get('/session', csrf, session(deps));
   app.post('/logout', csrf, logout(deps));
   app.get('/logout/callback', logoutCallback(deps));
-  app.post('/backchannel-logout', backchannelLogout(deps));
+  const [limitLogoutBody, receiveLogout] = backchannelLogout(deps);
+  app.post('/backchannel-logout', limitLogoutBody, receiveLogout);
   const revokeUser: RevokeUser = async (sub) => {
     const ended = await sessions.endAllOf(sub);
     await Promise.all(ended.map((session) => revokeRefreshToken(provider, session, logger)));

@@ -9,6 +9,14 @@ export class LogoutTokenError extends Error {
   override readonly name = 'LogoutTokenError';
 }
 
+/** The IdP's keys could not be fetched to check a logout token. */
+export class KeysUnavailableError extends Error {
+  override readonly name = 'KeysUnavailableError';
+  constructor(options?: ErrorOptions) {
+    super('the IdP signing keys cannot be fetched', options);
+  }
+}
+
 /** The claims of a valid logout token that say whom to sign out. */
 export interface LogoutTarget {
   sub?: string;
@@ -42,8 +50,9 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
       clockTolerance: 5,
     }));
   } catch (error) {
-    if (error instanceof errors.JOSEError) throw new LogoutTokenError(`logout_token rejected: ${error.code}`);
-    throw error; // e.g. the JWKS could not be fetched: not the token's fault
+    // The keys could not be fetched: not the token's fault, and the IdP may send it again.
+    if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) throw new KeysUnavailableError({ cause: error });
+    throw new LogoutTokenError(`logout_token rejected: ${error.code}`);
   }
   if (payload.iat! > Date.now() / 1000 + 5) throw new LogoutTokenError('logout_token iat is in the future');
   const events = payload.events;

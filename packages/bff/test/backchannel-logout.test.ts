@@ -139,6 +139,42 @@ describe('back-channel logout', () => {
     });
   });
 
+  it('refuses a body larger than a logout request, declared or chunked', async () => {
+    const big = `logout_token=${'x'.repeat(20_000)}`;
+    const declared = await fetch(`${origin}/bff/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: big });
+    expect(declared.status).toBe(413);
+    const chunked = await fetch(`${origin}/bff/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new Blob([big]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await chunked.json()).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('answers 503 idp_unavailable, not 400, when the IdP keys cannot be fetched', async () => {
+    // A BFF that has not needed the keys for a logout token yet, and then the IdP goes away.
+    const fresh = await startStack(() => ({}));
+    try {
+      const browser = new TestBrowser();
+      await signIn(browser, `${fresh.bff.origin}/bff/login`, { username: 'bob', password: 'bob-password' });
+      const sid = 'any-idp-session';
+      const token = await logoutToken({ sid, iss: fresh.idp.issuer });
+      await fresh.idp.close();
+      const response = await fetch(`${fresh.bff.origin}/bff/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ logout_token: token }),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(await response.json()).toMatchObject({ code: 'idp_unavailable' });
+    } finally {
+      await fresh.bff.close();
+    }
+  });
+
   it('never logs the logout token', async () => {
     const token = await logoutToken({ sub: 'nobody' });
     await post(token);

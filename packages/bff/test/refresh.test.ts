@@ -50,9 +50,19 @@ function watchGrantErrors(idp: RunningIdp) {
   idp.provider.on('grant.error', (_ctx: unknown, error: { error?: string }) => grantErrors.push(error.error ?? 'error'));
 }
 
+/** Every refresh token the store has held, to prove that none reached the log. */
+const refreshTokens = new Set<string>();
+async function rememberRefreshTokens() {
+  for (const id of await store.idsBySub('alice')) {
+    const token = (await store.get(id))?.refreshToken;
+    if (token) refreshTokens.add(token);
+  }
+}
+
 async function signedIn() {
   const browser = new TestBrowser();
   await signIn(browser, `${origin}/bff/login`, alice);
+  await rememberRefreshTokens();
   const call = (init: RequestInit = {}) => browser.fetch(`${origin}/bff/api/orders/orders`, { ...init, headers: { ...json, ...init.headers } });
   return { browser, call };
 }
@@ -186,9 +196,12 @@ describe('silent refresh', () => {
     expect(grantErrors).toEqual([]);
   });
 
-  it('wrote no token to its log in all of the above', () => {
+  it('wrote no token to its log in all of the above', async () => {
+    await rememberRefreshTokens();
     const log = stack.bff.logger.text();
     expect(log).toContain('session ended by the IdP');
+    expect(refreshTokens.size).toBeGreaterThan(5);
+    for (const token of refreshTokens) expect(log).not.toContain(token);
     for (const request of upstream.requests) expect(log).not.toContain(request.headers.authorization!.split(' ')[1]!);
     expect(log).not.toMatch(/eyJ[\w-]+\.eyJ/);
   });

@@ -1,7 +1,8 @@
-import type { Handler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
-import { LogoutTokenError, verifyLogoutToken } from '../logout-token.js';
+import { KeysUnavailableError, LogoutTokenError, verifyLogoutToken } from '../logout-token.js';
 import { ReplayCache } from '../replay-cache.js';
 
 /** How far a logout token's `iat` may lie in the past; its `jti` is remembered that long. */
@@ -14,11 +15,16 @@ const MAX_BODY = 16 * 1024;
  * signed logout token; every session of that IdP session (`sid`) or user (`sub`) is deleted.
  * Server to server, so no anti-CSRF header: the signed token is the proof.
  */
-export function backchannelLogout({ config, provider, sessions, logger }: BffDeps): Handler {
+export function backchannelLogout({ config, provider, sessions, logger }: BffDeps): [limitBody: MiddlewareHandler, handler: MiddlewareHandler] {
   const replays = new ReplayCache(LOGOUT_TOKEN_MAX_AGE * 2);
-  return async (c) => {
+  const limit = bodyLimit({
+    maxSize: MAX_BODY,
+    onError: () => {
+      throw new BffError(413, 'payload_too_large', `A logout request is at most ${MAX_BODY} bytes.`);
+    },
+  });
+  const handler: MiddlewareHandler = async (c) => {
     c.header('Cache-Control', 'no-store');
-    if (Number(c.req.header('content-length') ?? 0) > MAX_BODY) throw new BffError(413, 'payload_too_large');
     if (!c.req.header('content-type')?.startsWith('application/x-www-form-urlencoded')) {
       throw new BffError(400, 'invalid_request', 'Expected an application/x-www-form-urlencoded body.');
     }
@@ -37,6 +43,9 @@ export function backchannelLogout({ config, provider, sessions, logger }: BffDep
         logger.warn('back-channel logout refused', { reason: error.message });
         throw new BffError(400, 'invalid_logout_token', error.message);
       }
+      if (error instanceof KeysUnavailableError) {
+        throw new BffError(503, 'idp_unavailable', 'The IdP signing keys cannot be fetched; try again.', { 'Retry-After': '5' }, { cause: error });
+      }
       throw error;
     }
 
@@ -45,4 +54,5 @@ export function backchannelLogout({ config, provider, sessions, logger }: BffDep
     logger.info('back-channel logout', { sub: target.sub, ended: ended.length });
     return c.body(null, 200);
   };
+  return [limit, handler];
 }
