@@ -1,3 +1,4 @@
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '@cloakroom/idp';
 import type { Response } from '@playwright/test';
 import { expect, signIn, test } from './fixtures.js';
 
@@ -61,7 +62,7 @@ test('sign in, see the session, list and create orders through the BFF, sign out
   const introspection = await fetch(`${stack.idp.issuer}/token/introspection`, {
     method: 'POST',
     headers: {
-      authorization: `Basic ${btoa('cloakroom-bff:cloakroom-bff-dev-secret-change-me-0123456789')}`,
+      authorization: `Basic ${btoa(`${DEMO_CLIENT_ID}:${DEMO_CLIENT_SECRET}`)}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
     body: new URLSearchParams({ token: session.refreshToken! }),

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createBff, type BffConfig } from '@cloakroom/bff';
+// The demo's client at the embedded dev IdP; a real deployment configures its own.
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ORDERS_API } from '@cloakroom/idp/demo';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
@@ -24,11 +26,11 @@ export interface DemoOptions {
 export const DEMO_DEFAULTS = {
   issuer: 'http://127.0.0.1:4000',
   apiUrl: 'http://127.0.0.1:4001',
-  clientId: 'cloakroom-bff',
-  clientSecret: 'cloakroom-bff-dev-secret-change-me-0123456789',
+  clientId: DEMO_CLIENT_ID,
+  clientSecret: DEMO_CLIENT_SECRET,
   // A development secret only: set COOKIE_SECRET (32+ characters) anywhere real.
   cookieSecret: 'cloakroom-demo-cookie-secret-not-for-production',
-  ordersResource: 'https://api.cloakroom.test/orders',
+  ordersResource: ORDERS_API,
 };
 
 /** The demo's BFF config for an app served at `baseUrl`. */

@@ -6,7 +6,7 @@ import { SESSION_COOKIE } from './cookies.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { now, sessionLifetime } from './session-lifetime.js';
 import type { Session } from './session-store.js';
-import { randomId, type Sessions } from './sessions.js';
+import { newSession, type Sessions } from './sessions.js';
 
 /** Most sessions this instance remembers as refreshed or ended (see below). */
 const MEMORY_LIMIT = 10_000;
@@ -72,8 +72,7 @@ export function cookieSessions(config: ResolvedConfig): Sessions {
       return newest;
     },
     async start(c, fields) {
-      const createdAt = now();
-      const session: Session = { ...fields, id: randomId(), createdAt, lastActiveAt: createdAt, expiresAt: createdAt + config.session.absoluteLifetime };
+      const session = newSession(config, fields);
       await attach(c, session);
       return session;
     },

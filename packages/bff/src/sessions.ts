@@ -99,9 +99,7 @@ export function storedSessions(config: ResolvedConfig, store: SessionStore): Ses
       });
     },
     async start(c, fields) {
-      const createdAt = now();
-      // A fresh random id on every sign-in: a session id planted before login is never promoted.
-      const session: Session = { ...fields, id: randomId(), createdAt, lastActiveAt: createdAt, expiresAt: createdAt + config.session.absoluteLifetime };
+      const session = newSession(config, fields);
       await reachable(store.set(session, lifetime.ttl(session)));
       await cookie.write(c, { id: session.id });
       return session;
@@ -135,8 +133,17 @@ async function reachable<T>(operation: Promise<T>): Promise<T> {
 const unavailable = (cause: unknown) =>
   new BffError(503, 'session_store_unavailable', 'The session store cannot be reached; try again shortly.', { 'Retry-After': '5' }, { cause });
 
+/**
+ * A session under a fresh random id: a session id planted before sign-in is never promoted
+ * (no fixation). Its idle and absolute lifetimes start now.
+ */
+export function newSession(config: ResolvedConfig, fields: NewSession): Session {
+  const createdAt = now();
+  return { ...fields, id: randomId(), createdAt, lastActiveAt: createdAt, expiresAt: createdAt + config.session.absoluteLifetime };
+}
+
 /** 256 bits from the platform CSPRNG, base64url. */
-export function randomId(): string {
+function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

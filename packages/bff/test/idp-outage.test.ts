@@ -1,8 +1,8 @@
-import { bffClient, startIdp, type RunningIdp } from '@cloakroom/idp';
+import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startIdp, type RunningIdp } from '@cloakroom/idp';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freeLoopbackPort } from './ports.js';
-import { startBff, type RunningBff } from './stack.js';
+import { COOKIE_SECRET, startBff, type RunningBff } from './stack.js';
 
 let bff: RunningBff | undefined;
 let idp: RunningIdp | undefined;
@@ -16,9 +16,9 @@ describe('a BFF that starts before its IdP', () => {
     const idpPort = await freeLoopbackPort();
     bff = await startBff(() => ({
       issuer: `http://127.0.0.1:${idpPort}`,
-      clientId: 'cloakroom-bff',
-      clientSecret: 'cloakroom-bff-dev-secret-change-me-0123456789',
-      cookieSecret: 'a-test-cookie-secret-of-at-least-32-chars',
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: DEMO_CLIENT_SECRET,
+      cookieSecret: COOKIE_SECRET,
     }));
 
     const down = await fetch(`${bff.origin}/bff/login`, { redirect: 'manual' });

@@ -1,4 +1,4 @@
-import { bffClient, startIdp, type RunningIdp } from '@cloakroom/idp';
+import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startIdp, type RunningIdp } from '@cloakroom/idp';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../src/index.js';
@@ -156,7 +156,7 @@ describe('silent refresh', () => {
     const revocation = await fetch(`${stack.idp.issuer}/token/revocation`, {
       method: 'POST',
       headers: {
-        authorization: `Basic ${btoa('cloakroom-bff:cloakroom-bff-dev-secret-change-me-0123456789')}`,
+        authorization: `Basic ${btoa(`${DEMO_CLIENT_ID}:${DEMO_CLIENT_SECRET}`)}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
       body: new URLSearchParams({ token: session.refreshToken!, token_type_hint: 'refresh_token' }),

@@ -1,3 +1,4 @@
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '@cloakroom/idp';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { sealData } from 'iron-session';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -105,7 +106,7 @@ describe('cookie secret rotation', () => {
 describe('sign out everywhere', () => {
   it('bff.sessions.revokeUser(sub) ends every session of the user and revokes their refresh tokens', async () => {
     const store = new MemorySessionStore();
-    const { stack, browser, session } = await stackWith({ session: { store } });
+    const { stack, session } = await stackWith({ session: { store } });
     const second = new TestBrowser();
     await signIn(second, `${stack.bff.origin}/bff/login`, { username: 'alice', password: 'alice-password' });
     const bob = new TestBrowser();
@@ -119,12 +120,11 @@ describe('sign out everywhere', () => {
     for (const token of refreshTokens) {
       const introspection = await fetch(`${stack.idp.issuer}/token/introspection`, {
         method: 'POST',
-        headers: { authorization: `Basic ${btoa('cloakroom-bff:cloakroom-bff-dev-secret-change-me-0123456789')}` },
+        headers: { authorization: `Basic ${btoa(`${DEMO_CLIENT_ID}:${DEMO_CLIENT_SECRET}`)}` },
         body: new URLSearchParams({ token }),
       });
       expect(await introspection.json()).toEqual({ active: false });
     }
-    void browser;
   });
 
   it('offers the same as an opt-in admin route, behind its own bearer credential', async () => {

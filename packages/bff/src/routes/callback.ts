@@ -2,7 +2,7 @@ import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
-import { loginTransactionCookie } from '../login-transaction.js';
+import { loginTransactionCookie } from '../transactions.js';
 import { asIdpError, isIdpUnreachable } from '../oidc.js';
 import { loginResource } from '../token-targets.js';
 import { storedAccessToken, userClaims } from '../tokens.js';

@@ -2,7 +2,7 @@ import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
-import { loginTransactionCookie } from '../login-transaction.js';
+import { loginTransactionCookie } from '../transactions.js';
 import { safeReturnTo } from '../return-to.js';
 import { loginScopes, userResources } from '../token-targets.js';
 

@@ -2,7 +2,7 @@ import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
-import { logoutTransactionCookie } from '../logout-transaction.js';
+import { logoutTransactionCookie } from '../transactions.js';
 import { revokeRefreshToken } from '../revocation.js';
 import { safeReturnTo } from '../return-to.js';
 

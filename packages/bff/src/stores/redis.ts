@@ -291,7 +291,6 @@ function asStrings(reply: unknown, length?: number): (string | undefined)[] {
   return strings;
 }
 
-/** The iron-session password map, by the same rules as `cookieSecret`. */
 function positiveInteger(field: string, value: number): number {
   if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(field, 'must be a positive integer');
   return value;

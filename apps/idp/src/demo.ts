@@ -1,0 +1,10 @@
+// oidc-provider ships no types; clients.ts names one of them.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./oidc-provider.d.ts" />
+
+/**
+ * `@cloakroom/idp/demo`: the demo client's id and secret and the demo APIs' resource indicators,
+ * without loading the OpenID Provider itself (for the demo BFF and the docs).
+ */
+export { DEMO_BFF_ORIGIN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from './clients.js';
+export { ORDERS_API, REPORTS_API } from './resource-servers.js';
