@@ -1,12 +1,15 @@
 import { expect, test as base, type Page } from '@playwright/test';
-import { startStack, type Stack } from './stack.js';
+import { startStack, type Stack, type StackOptions } from './stack.js';
 
-/** `stack`: the demo stack, started once per worker; `baseURL` points at its app. */
-export const test = base.extend<{ baseURL: string }, { stack: Stack }>({
+/**
+ * `stack`: the demo stack, started once per worker (and again for a spec file that sets other
+ * `stackOptions` with `test.use`); `baseURL` points at its app.
+ */
+export const test = base.extend<{ baseURL: string }, { stack: Stack; stackOptions: StackOptions }>({
+  stackOptions: [{ accessTokenTtl: 4 }, { scope: 'worker', option: true }],
   stack: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
-    async ({}, use) => {
-      const stack = await startStack({ accessTokenTtl: Number(process.env.E2E_ACCESS_TOKEN_TTL ?? 4) });
+    async ({ stackOptions }, use) => {
+      const stack = await startStack(stackOptions);
       await use(stack);
       await stack.close();
     },

@@ -22,7 +22,7 @@ test('signing out in one tab shows the other tab signed out within a second, wit
   await signOut;
 });
 
-test('a session that ends while the page is open: the UI offers sign-in, with no request loop', async ({ page, stack }) => {
+test('a session the IdP ended while the page is open: the next call offers sign-in, with no request loop', async ({ page, stack }) => {
   await signIn(page, 'bob', 'bob-password');
   await expect(page.getByTestId('orders-list')).toBeAttached();
 

@@ -28,7 +28,14 @@ async function freePort(): Promise<number> {
  * IdP on 127.0.0.1 and app on localhost: two different sites, as in real life, so the browser
  * applies its SameSite rules for real.
  */
-export async function startStack(options: { accessTokenTtl?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  accessTokenTtl?: number;
+  /** Session lifetimes of the BFF, in seconds. */
+  idleTimeout?: number;
+  absoluteLifetime?: number;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const appPort = await freePort();
   const idp = await startIdp({
     port: 0,
@@ -40,7 +47,11 @@ export async function startStack(options: { accessTokenTtl?: number } = {}): Pro
   const log: string[] = [];
   const write = (message: string, fields?: Record<string, unknown>) => void log.push(JSON.stringify({ message, ...fields }));
   const logger = { info: write, warn: write, error: write };
-  const app = await startDemoBff({ port: appPort, issuer: idp.issuer, apiUrl: api.url, bff: { session: { store }, logger } });
+  const lifetimes = {
+    ...(options.idleTimeout ? { idleTimeout: options.idleTimeout } : {}),
+    ...(options.absoluteLifetime ? { absoluteLifetime: options.absoluteLifetime } : {}),
+  };
+  const app = await startDemoBff({ port: appPort, issuer: idp.issuer, apiUrl: api.url, bff: { session: { store, ...lifetimes }, logger } });
   return {
     idp,
     api,

@@ -5,7 +5,7 @@ test('an access token that expired while the page was open is refreshed silently
   await expect(page.getByTestId('orders-list')).toBeAttached();
   const grants = stack.idp.counts.refreshTokenGrants;
 
-  // Past the access token's lifetime (E2E_ACCESS_TOKEN_TTL, 4 s by default).
+  // Past the access token's lifetime (4 s in the end-to-end stack).
   await page.waitForTimeout(5_000);
   const ordersCall = page.waitForResponse((response) => response.url().includes('/bff/api/orders/orders'));
   await page.getByTestId('load-orders').click();
