@@ -45,12 +45,13 @@ async function stackWith(bff: Partial<BffConfig>) {
 
 describe('session lifetimes', () => {
   it('ends a session after the idle timeout, and requests in time extend it', async () => {
-    const { session } = await stackWith({ session: { idleTimeout: 2, absoluteLifetime: 60 } });
+    // Times are whole seconds, so a 4-second idle window is 3 to 4 seconds long.
+    const { session } = await stackWith({ session: { idleTimeout: 4, absoluteLifetime: 60 } });
     for (let i = 0; i < 3; i++) {
-      await sleep(1000);
+      await sleep(1500);
       expect(await session()).toMatchObject({ authenticated: true }); // each request within the window
     }
-    await sleep(2200);
+    await sleep(4200);
     expect(await session()).toEqual({ authenticated: false });
   });
 
@@ -69,11 +70,12 @@ describe('session lifetimes', () => {
 
   it('writes the session back only when a quarter of the idle window has passed, not on every request', async () => {
     const store = new ObservedStore();
-    const { session } = await stackWith({ session: { store, idleTimeout: 4, absoluteLifetime: 60 } });
+    const { session } = await stackWith({ session: { store, idleTimeout: 8, absoluteLifetime: 60 } });
     const afterSignIn = store.writes;
+    // Times are whole seconds: within the first second a quarter (2 s) cannot have passed.
     for (let i = 0; i < 10; i++) await session();
     expect(store.writes).toBe(afterSignIn);
-    await sleep(1100);
+    await sleep(2100);
     const { expiresAt: before } = await session();
     await session();
     expect(store.writes).toBe(afterSignIn + 1);

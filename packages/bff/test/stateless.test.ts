@@ -116,6 +116,26 @@ describe('stateless (cookie) sessions', () => {
     expect(await sessionWith(cookies)).toEqual({ authenticated: false });
   });
 
+  it('rewrites the cookie for the idle timeout only once a quarter of the window has passed', async () => {
+    const sliding = await startStack(() => ({}), { bff: { session: { store: 'cookie', idleTimeout: 8, absoluteLifetime: 60 } } });
+    try {
+      const browser = new TestBrowser();
+      await signIn(browser, `${sliding.bff.origin}/bff/login`, { username: 'alice', password: 'alice-password' });
+      const rewrites = async () => {
+        const response = await browser.fetch(`${sliding.bff.origin}/bff/session`, { headers: json });
+        expect(await response.json()).toMatchObject({ authenticated: true });
+        return response.headers.getSetCookie().filter((cookie) => cookie.startsWith('__Host-cloakroom.')).length;
+      };
+      // Times are whole seconds: within the first second a quarter (2 s) cannot have passed.
+      for (let i = 0; i < 5; i++) expect(await rewrites()).toBe(0);
+      await sleep(2100);
+      expect(await rewrites()).toBeGreaterThan(0);
+      expect(await rewrites()).toBe(0);
+    } finally {
+      await sliding.close();
+    }
+  });
+
   it('signs a user out everywhere on this instance with revokeUser', async () => {
     const cookies = (await bigSession()).cookies(origin);
     expect(await sessionWith(cookies)).toMatchObject({ authenticated: true });
