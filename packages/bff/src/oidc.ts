@@ -66,8 +66,9 @@ export function isIdpUnreachable(error: unknown): boolean {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return true;
   if (error instanceof TypeError) return true; // fetch() rejects with TypeError on network errors
   if (error instanceof oidc.ClientError) {
-    // Unexpected status / content type of a response: the IdP is there but broken (e.g. a 502 from its proxy).
-    return error.code === 'OAUTH_RESPONSE_IS_NOT_JSON' || error.code === 'OAUTH_RESPONSE_IS_NOT_CONFORM';
+    // openid-client wraps timeouts and aborts of its requests; an unexpected status or content type
+    // means the IdP is there but broken (e.g. a 502 from its proxy).
+    return ['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'OAUTH_RESPONSE_IS_NOT_JSON', 'OAUTH_RESPONSE_IS_NOT_CONFORM'].includes(error.code ?? '');
   }
   return false;
 }

@@ -196,6 +196,34 @@ describe('silent refresh', () => {
     expect(grantErrors).toEqual([]);
   });
 
+  it('answers 503 idp_unavailable when the IdP does not answer in time, and keeps the session', async () => {
+    // The IdP's token endpoint hangs (as behind a stuck load balancer) until the BFF gives up.
+    let hang = false;
+    const hangingFetch: typeof fetch = (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (!hang || !url.endsWith('/token')) return fetch(input, init);
+      return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+    };
+    const slow = await startStack(
+      () => ({ orders: { baseUrl: upstream.url, scopes: ['orders:read'], resource: ORDERS_RESOURCE } }),
+      { idp: { accessTokenTtl: ACCESS_TOKEN_TTL }, bff: { fetch: hangingFetch, timeouts: { idp: 300 }, refreshMargin: 0.5 } },
+    );
+    try {
+      const browser = new TestBrowser();
+      await signIn(browser, `${slow.bff.origin}/bff/login`, alice);
+      await sleep(ACCESS_TOKEN_TTL * 1000 + 200);
+      hang = true;
+      const response = await browser.fetch(`${slow.bff.origin}/bff/api/orders/x`, { headers: json });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await response.json()).toMatchObject({ code: 'idp_unavailable' });
+      hang = false;
+      expect((await browser.fetch(`${slow.bff.origin}/bff/api/orders/x`, { headers: json })).status).toBe(200);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('wrote no token to its log in all of the above', async () => {
     await rememberRefreshTokens();
     const log = stack.bff.logger.text();
