@@ -78,8 +78,10 @@ export function createBff(input: BffConfig): Bff {
   app.onError((error, c) => {
     if (error instanceof BffError) return problem(c, error);
     if (error instanceof HTTPException) {
-      const code = error.status === 413 ? 'payload_too_large' : 'invalid_request';
-      return problem(c, new BffError(error.status as ContentfulStatusCode, code, error.message));
+      // Hono's own middleware (bearer-auth on the admin route, body limits) answers in plain text.
+      const code = error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'invalid_request';
+      const challenge = error.getResponse().headers.get('www-authenticate');
+      return problem(c, new BffError(error.status as ContentfulStatusCode, code, undefined, challenge ? { 'WWW-Authenticate': challenge } : undefined));
     }
     logger.error('unhandled error', { requestId: c.get('requestId'), error });
     return problem(c, new BffError(500, 'internal_error'));

@@ -20,6 +20,7 @@ export type BffErrorCode =
   | 'invalid_logout_token'
   | 'payload_too_large'
   | 'not_found'
+  | 'unauthorized'
   | 'internal_error';
 
 const titles: Record<BffErrorCode, string> = {
@@ -37,6 +38,7 @@ const titles: Record<BffErrorCode, string> = {
   invalid_logout_token: 'Invalid logout token',
   payload_too_large: 'Request body too large',
   not_found: 'Not found',
+  unauthorized: 'Credential missing or wrong',
   internal_error: 'Internal error',
 };
 

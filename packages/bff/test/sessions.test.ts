@@ -136,7 +136,10 @@ describe('sign out everywhere', () => {
       fetch(`${stack.bff.origin}/bff/admin/revoke-user`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
     const cookie = `__Host-cloakroom=${browser.cookies(stack.bff.origin).get('__Host-cloakroom')}`;
-    expect((await revoke({})).status).toBe(401);
+    const missing = await revoke({});
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(await missing.json()).toMatchObject({ code: 'unauthorized' });
     expect((await revoke({ authorization: 'Bearer wrong-credential-wrong-credential-00' })).status).toBe(401);
     expect((await revoke({ cookie, 'x-csrf': '1' })).status).toBe(401); // a user's session is no admin credential
     expect(await session()).toMatchObject({ authenticated: true });

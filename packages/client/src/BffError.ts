@@ -17,6 +17,7 @@ export type BffErrorCode =
   | 'invalid_callback'
   | 'login_failed'
   | 'not_found'
+  | 'unauthorized'
   | 'internal_error'
   | 'network_error'
   | 'http_error'
