@@ -18,7 +18,7 @@ import { login } from './routes/login.js';
 import { logout, logoutCallback } from './routes/logout.js';
 import { session } from './routes/session.js';
 import { cookieSessions } from './cookie-sessions.js';
-import { revokeRefreshToken } from './revocation.js';
+import { revokeRefreshTokens } from './revocation.js';
 import { adminRevokeUser, type RevokeUser } from './routes/admin.js';
 import { storedSessions } from './sessions.js';
 import { MemorySessionStore } from './stores/memory.js';
@@ -99,7 +99,7 @@ export function createBff(input: BffConfig): Bff {
   app.post('/backchannel-logout', limitLogoutBody, receiveLogout);
   const revokeUser: RevokeUser = async (sub) => {
     const ended = await sessions.endAllOf(sub);
-    await Promise.all(ended.map((session) => revokeRefreshToken(provider, session, logger)));
+    if (ended.length > 0) await revokeRefreshTokens(await provider.configuration().catch(() => undefined), ended, logger);
     logger.info('signed out everywhere', { sub, ended: ended.length });
     return ended.length;
   };

@@ -1,7 +1,9 @@
+import { BffError } from './errors.js';
+
 /**
- * Accepts only a same-origin relative path (`/orders?x=1#y`) as a post-login destination; anything
- * else falls back to `/`. Refuses `//evil`, `/\evil`, `https://…`, `javascript:…`, control characters
- * and paths that a browser would resolve to another origin.
+ * Accepts only a same-origin relative path (`/orders?x=1#y`) as a destination after sign-in or
+ * sign-out; none given means `/`. Refuses (answers `undefined`) `//evil`, `/\evil`, `https://…`,
+ * `javascript:…`, control characters and paths that a browser would resolve to another origin.
  */
 export function safeReturnTo(value: string | undefined, origin: string): string | undefined {
   if (value === undefined || value === '') return '/';
@@ -17,4 +19,11 @@ export function safeReturnTo(value: string | undefined, origin: string): string 
   // check what the browser would be sent, not only what came in.
   if (resolved.origin !== origin || resolved.pathname.startsWith('//')) return undefined;
   return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+}
+
+/** The request's `returnTo` query parameter, or `400 invalid_request` when it is not {@link safeReturnTo}. */
+export function requireReturnTo(value: string | undefined, origin: string): string {
+  const returnTo = safeReturnTo(value, origin);
+  if (returnTo === undefined) throw new BffError(400, 'invalid_request', 'returnTo must be a relative path on this site.');
+  return returnTo;
 }

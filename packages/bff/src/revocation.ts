@@ -1,20 +1,24 @@
 import * as oidc from 'openid-client';
 import type { Logger } from './logger.js';
-import type { Provider } from './oidc.js';
 import type { Session } from './session-store.js';
 
 /**
- * Revokes the session's refresh token at the IdP (RFC 7009) where it offers a revocation endpoint.
- * Best effort: the session is already gone here, and an IdP that is down must not keep anyone
- * signed in, so a failure is logged, not thrown.
+ * Revokes the refresh tokens of ended sessions at the IdP (RFC 7009) where it offers a revocation
+ * endpoint. Best effort: the sessions are already gone here, and an IdP that is down must not keep
+ * anyone signed in, so a failure is logged, not thrown. `configuration` is undefined when the IdP
+ * could not even be discovered; the caller asks once, however many sessions ended.
  */
-export async function revokeRefreshToken(provider: Provider, session: Session, logger: Logger): Promise<void> {
-  if (!session.refreshToken) return;
-  try {
-    const configuration = await provider.configuration();
-    if (!configuration.serverMetadata().revocation_endpoint) return;
-    await oidc.tokenRevocation(configuration, session.refreshToken, { token_type_hint: 'refresh_token' });
-  } catch (error) {
-    logger.warn('refresh token revocation failed', { error });
-  }
+export async function revokeRefreshTokens(configuration: oidc.Configuration | undefined, sessions: Session[], logger: Logger): Promise<void> {
+  if (configuration && !configuration.serverMetadata().revocation_endpoint) return;
+  await Promise.all(
+    sessions.map(async ({ refreshToken }) => {
+      if (!refreshToken) return;
+      try {
+        if (!configuration) throw new Error('the identity provider cannot be reached');
+        await oidc.tokenRevocation(configuration, refreshToken, { token_type_hint: 'refresh_token' });
+      } catch (error) {
+        logger.warn('refresh token revocation failed', { error });
+      }
+    }),
+  );
 }

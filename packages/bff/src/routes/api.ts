@@ -15,6 +15,8 @@ type Api = ResolvedConfig['apis'][string];
  */
 export function api(deps: BffDeps): Handler {
   const { config } = deps;
+  // A body is buffered for a retry only if it may be sent at all.
+  const replayLimit = Math.min(config.replayableBodySize, config.maxBodySize);
   return async (c) => {
     const name = c.req.param('api') ?? '';
     const target = Object.hasOwn(config.apis, name) ? config.apis[name] : undefined;
@@ -27,13 +29,14 @@ export function api(deps: BffDeps): Handler {
     }
     const url = upstreamUrl(target.baseUrl, requestUrl.pathname.slice(prefix.length), requestUrl.search);
 
-    const token = await accessToken(c, target, deps);
-    const bufferedBody = (await replayableBody(c.req.raw, Math.min(config.replayableBodySize, config.maxBodySize))) ?? undefined;
-    const send = (bearer: StoredAccessToken | undefined) =>
+    const bearer = await bearerFor(c, target, deps);
+    const token = await bearer();
+    const bufferedBody = (await replayableBody(c.req.raw, replayLimit)) ?? undefined;
+    const send = (sent: StoredAccessToken | undefined) =>
       forward({
         url,
         request: c.req.raw,
-        accessToken: bearer?.value,
+        accessToken: sent?.value,
         forwardHeaders: target.forwardHeaders,
         fetch: deps.fetch,
         timeout: config.timeouts.upstream,
@@ -45,32 +48,38 @@ export function api(deps: BffDeps): Handler {
     const canReplay = bufferedBody !== undefined || c.req.raw.body === null;
     if (token && canReplay && rejectsToken(response)) {
       await response.body?.cancel();
-      response = await send(await accessToken(c, target, deps, token.value));
+      response = await send(await bearer(token.value));
     }
     // Through the context, so that cookies set on it (a refreshed stateless session) reach the browser.
     return c.newResponse(response.body, response);
   };
 }
 
-/** The token for this API, or none; `rejected` is a token value the API refused. */
-async function accessToken(c: Context, target: Api, deps: BffDeps, rejected?: string): Promise<StoredAccessToken | undefined> {
+/**
+ * Who this request calls the API as: checks the session once (`401 login_required` where the API
+ * needs one) and answers a function giving the token to send, or none; `rejected` is a token value
+ * the API has just refused, which forces a fresh one.
+ */
+async function bearerFor(c: Context, target: Api, deps: BffDeps): Promise<(rejected?: string) => Promise<StoredAccessToken | undefined>> {
   const { config, sessions, userTokens, clientTokens } = deps;
-  if (target.token === 'none') return undefined;
-  const session = target.token === 'client' && target.allowAnonymous ? undefined : await sessions.load(c);
-  if (target.token === 'client') {
-    if (!session && !target.allowAnonymous) throw new BffError(401, 'login_required', 'Sign in to call this API.');
-    return clientTokens.accessToken(target, rejected);
-  }
+  if (target.token === 'none') return async () => undefined;
+  const clientToken = (rejected?: string) => clientTokens.accessToken(target, rejected);
+  if (target.token === 'client' && target.allowAnonymous) return clientToken;
+  const session = await sessions.load(c);
   if (!session) {
-    if (target.token === 'user-optional') return undefined;
+    if (target.token === 'user-optional') return async () => undefined;
     throw new BffError(401, 'login_required', 'Sign in to call this API.');
   }
-  try {
-    return await userTokens.accessToken(c, session, target.resource ?? loginResource(config), rejected);
-  } catch (error) {
-    if (error instanceof BffError && error.code === 'session_expired') await sessions.end(c, session);
-    throw error;
-  }
+  if (target.token === 'client') return clientToken;
+  const resource = target.resource ?? loginResource(config);
+  return async (rejected) => {
+    try {
+      return await userTokens.accessToken(c, session, resource, rejected);
+    } catch (error) {
+      if (error instanceof BffError && error.code === 'session_expired') await sessions.end(c, session);
+      throw error;
+    }
+  };
 }
 
 /** RFC 6750 §3.1: the API says the token is expired, revoked or otherwise invalid. */

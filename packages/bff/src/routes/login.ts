@@ -1,9 +1,8 @@
 import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
-import { BffError } from '../errors.js';
 import { loginTransactionCookie } from '../transactions.js';
-import { safeReturnTo } from '../return-to.js';
+import { requireReturnTo } from '../return-to.js';
 import { loginScopes, userResources } from '../token-targets.js';
 
 /** `GET {basePath}/login?returnTo=/path`: starts the authorization code flow (PKCE S256, state, nonce). */
@@ -12,8 +11,7 @@ export function login({ config, provider }: BffDeps): Handler {
   const scope = loginScopes(config).join(' ');
   const resources = userResources(config);
   return async (c) => {
-    const returnTo = safeReturnTo(c.req.query('returnTo'), config.origin);
-    if (returnTo === undefined) throw new BffError(400, 'invalid_request', 'returnTo must be a relative path on this site.');
+    const returnTo = requireReturnTo(c.req.query('returnTo'), config.origin);
     const configuration = await provider.configuration();
 
     const codeVerifier = oidc.randomPKCECodeVerifier();

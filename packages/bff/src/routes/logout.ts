@@ -3,8 +3,8 @@ import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
 import { logoutTransactionCookie } from '../transactions.js';
-import { revokeRefreshToken } from '../revocation.js';
-import { safeReturnTo } from '../return-to.js';
+import { revokeRefreshTokens } from '../revocation.js';
+import { requireReturnTo } from '../return-to.js';
 
 /** What `POST {basePath}/logout` answers. */
 export interface LogoutResult {
@@ -20,18 +20,17 @@ export interface LogoutResult {
 export function logout({ config, provider, sessions, logger }: BffDeps): Handler {
   const transactions = logoutTransactionCookie(config);
   return async (c) => {
-    const returnTo = safeReturnTo(c.req.query('returnTo'), config.origin);
-    if (returnTo === undefined) throw new BffError(400, 'invalid_request', 'returnTo must be a relative path on this site.');
+    const returnTo = requireReturnTo(c.req.query('returnTo'), config.origin);
     const current = await sessions.load(c);
     await sessions.end(c, current);
     c.header('Cache-Control', 'no-store');
     if (!current) return c.json({ endSessionUrl: null } satisfies LogoutResult);
 
-    await revokeRefreshToken(provider, current, logger);
-    logger.info('signed out', { sub: current.sub });
+    // Asked once for both uses: an IdP that cannot be discovered would otherwise cost two timeouts.
     const configuration = await provider.configuration().catch(() => undefined);
-    const metadata = configuration?.serverMetadata();
-    if (!configuration || !metadata?.end_session_endpoint) return c.json({ endSessionUrl: null } satisfies LogoutResult);
+    await revokeRefreshTokens(configuration, [current], logger);
+    logger.info('signed out', { sub: current.sub });
+    if (!configuration?.serverMetadata().end_session_endpoint) return c.json({ endSessionUrl: null } satisfies LogoutResult);
 
     const state = oidc.randomState();
     await transactions.write(c, { state, returnTo });
