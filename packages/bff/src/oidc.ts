@@ -16,15 +16,16 @@ export interface Provider {
 
 export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch): Provider {
   let pending: Promise<oidc.Configuration> | undefined;
-  const discover = async (): Promise<oidc.Configuration> => {
-    const configuration = await oidc.discovery(
+  const discover = () =>
+    oidc.discovery(
       new URL(config.issuer),
       config.clientId,
       { client_secret: config.clientSecret, token_endpoint_auth_method: 'client_secret_basic' },
       oidc.ClientSecretBasic(config.clientSecret),
       {
+        // Every request to the IdP, discovery included, gives up after `timeouts.idp` milliseconds
+        // (this signal replaces openid-client's own, whose `timeout` counts whole seconds).
         [oidc.customFetch]: (url, options) => fetchImpl(url, { ...options, signal: AbortSignal.timeout(config.timeouts.idp) } as RequestInit),
-        timeout: Math.ceil(config.timeouts.idp / 1000),
         execute: [
           // ID tokens are verified against the IdP's JWKS even though they arrive over the back channel.
           oidc.enableNonRepudiationChecks,
@@ -32,8 +33,6 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch):
         ],
       },
     );
-    return configuration;
-  };
   let keys: JWTVerifyGetKey | undefined;
   const configuration = () => {
     pending ??= discover().catch((error: unknown) => {
