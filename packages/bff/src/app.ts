@@ -34,6 +34,12 @@ export type Bff = Hono & {
      */
     revokeUser: RevokeUser;
   };
+  /**
+   * Discovers the IdP now instead of at the first sign-in, so that a deployment fails fast: throws a
+   * {@link ConfigError} naming the mismatch (the issuer's spelling, a missing endpoint, a client
+   * authentication method or PAR setting the IdP does not support), or `503 idp_unavailable`.
+   */
+  ready(): Promise<void>;
 };
 
 /**
@@ -45,10 +51,10 @@ export type Bff = Hono & {
 export function createBff(input: BffConfig): Bff {
   const config = resolveConfig(input);
   const fetchImpl = input.fetch ?? globalThis.fetch;
-  const provider = createProvider(config, fetchImpl);
+  const logger = redactingLogger(input.logger ?? consoleLogger);
+  const provider = createProvider(config, fetchImpl, logger);
   const store = input.session?.store ?? new MemorySessionStore();
   const sessions = store === 'cookie' ? cookieSessions(config) : storedSessions(config, store);
-  const logger = redactingLogger(input.logger ?? consoleLogger);
   const deps: BffDeps = {
     config,
     provider,
@@ -99,7 +105,7 @@ export function createBff(input: BffConfig): Bff {
   app.post('/backchannel-logout', limitLogoutBody, receiveLogout);
   const revokeUser: RevokeUser = async (sub) => {
     const ended = await sessions.endAllOf(sub);
-    if (ended.length > 0) await revokeRefreshTokens(await provider.configuration().catch(() => undefined), ended, logger);
+    if (ended.length > 0) await revokeRefreshTokens(provider, await provider.discover().catch(() => undefined), ended);
     logger.info('signed out everywhere', { sub, ended: ended.length });
     return ended.length;
   };
@@ -107,5 +113,5 @@ export function createBff(input: BffConfig): Bff {
   const proxyApi = api(deps);
   app.all('/api/:api', csrf, proxyApi);
   app.all('/api/:api/*', csrf, proxyApi);
-  return Object.assign(app, { sessions: { revokeUser } });
+  return Object.assign(app, { sessions: { revokeUser }, ready: () => provider.ready() });
 }

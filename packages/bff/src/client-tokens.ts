@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import type { ResolvedConfig } from './config.js';
-import { asIdpError, type Provider } from './oidc.js';
+import type { Provider } from './oidc.js';
 import type { StoredAccessToken } from './session-store.js';
 import { SingleFlight } from './single-flight.js';
 import { isUsable, storedAccessToken } from './tokens.js';
@@ -28,9 +28,7 @@ export function createClientTokens(config: ResolvedConfig, provider: Provider): 
         const parameters: Record<string, string> = {};
         if (api.scopes.length > 0) parameters.scope = api.scopes.join(' ');
         if (api.resource !== undefined) parameters.resource = api.resource;
-        const response = await oidc.clientCredentialsGrant(await provider.configuration(), parameters).catch((error: unknown) => {
-          throw asIdpError(error);
-        });
+        const response = await provider.call('client_credentials_grant', ({ configuration }) => oidc.clientCredentialsGrant(configuration, parameters));
         const token = storedAccessToken(response);
         cache.set(key, token);
         return token;

@@ -51,6 +51,24 @@ describe('resolveConfig', () => {
     expect(fieldOf(valid)).toBeUndefined();
   });
 
+  it('checks the IdP-facing settings: client authentication, PAR, scopes, authorization and login parameters', () => {
+    expect(fieldOf({ ...valid, clientAuthentication: 'client_secret_jwt' })).toBe('clientAuthentication');
+    expect(fieldOf({ ...valid, clientAuthentication: 'client_secret_post', clientSecret: undefined })).toBe('clientSecret');
+    expect(fieldOf({ ...valid, clientAuthentication: 'private_key_jwt', clientSecret: undefined })).toBe('clientPrivateKey');
+    expect(fieldOf({ ...valid, clientAuthentication: 'none', clientSecret: undefined })).toBeUndefined();
+    expect(fieldOf({ ...valid, pushedAuthorizationRequests: 'always' })).toBe('pushedAuthorizationRequests');
+    expect(fieldOf({ ...valid, scopes: ['profile'] })).toBe('scopes');
+    expect(fieldOf({ ...valid, scopes: ['openid', 'two words'] })).toBe('scopes');
+    expect(fieldOf({ ...valid, authorizationParameters: { redirect_uri: 'https://evil.example' } })).toBe('authorizationParameters.redirect_uri');
+    expect(fieldOf({ ...valid, authorizationParameters: { state: 'fixed' } })).toBe('authorizationParameters.state');
+    expect(fieldOf({ ...valid, authorizationParameters: { max_age: 60 } })).toBe('authorizationParameters.max_age');
+    expect(fieldOf({ ...valid, loginParameters: ['prompt', 'redirect_uri'] })).toBe('loginParameters');
+    const config = resolveConfig({ ...valid, authorizationParameters: { audience: 'https://api.example.com' }, loginParameters: ['prompt'] });
+    expect(config).toMatchObject({ clientAuthentication: 'client_secret_basic', pushedAuthorizationRequests: 'auto', userinfo: false, loginParameters: ['prompt'] });
+    expect(config.scopesAreDefault).toBe(true);
+    expect(resolveConfig({ ...valid, scopes: ['openid', 'email'] }).scopesAreDefault).toBe(false);
+  });
+
   it('seals with the newest secret: the last of an array, the highest id of a record', () => {
     const a = 'a'.repeat(32);
     const b = 'b'.repeat(32);

@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { Logger } from './logger.js';
 import type { SessionStore } from './session-store.js';
 
@@ -33,10 +34,44 @@ export interface BffConfig {
   issuer: string;
   /** The BFF's client id at the IdP. */
   clientId: string;
-  /** Confidential client secret (client_secret_basic). */
-  clientSecret: string;
-  /** Scopes requested at sign-in besides the APIs' own. Default `openid profile email offline_access`. */
+  /** The client secret, for `client_secret_basic` and `client_secret_post`. */
+  clientSecret?: string;
+  /**
+   * How the BFF authenticates at the IdP's token endpoint (and its PAR and revocation endpoints).
+   * Default `client_secret_basic`. `private_key_jwt` (RFC 7523) signs an assertion with
+   * {@link BffConfig.clientPrivateKey}; `none` makes a public client (PKCE is always used), only
+   * where the IdP allows it. A method the IdP's discovery document does not list is refused.
+   */
+  clientAuthentication?: ClientAuthenticationMethod;
+  /** For `private_key_jwt`: the private key (a JWK, or a PKCS#8 PEM with `alg`) and its `kid`. */
+  clientPrivateKey?: ClientPrivateKey;
+  /**
+   * Pushed authorization requests (RFC 9126). `'auto'` (default) uses them when the IdP advertises a
+   * PAR endpoint (and so when it requires them); `true` insists on them; `false` never uses them.
+   */
+  pushedAuthorizationRequests?: boolean | 'auto';
+  /**
+   * Scopes requested at sign-in besides the APIs' own. Default `openid profile email offline_access`,
+   * less those the IdP's `scopes_supported` does not list (a configured list is sent as it is).
+   */
   scopes?: string[];
+  /**
+   * Extra parameters of every authorization request, e.g. `{ audience: 'https://api.example.com' }`
+   * (Auth0) or `{ access_type: 'offline' }` (Google). The protocol's own parameters cannot be set here.
+   */
+  authorizationParameters?: Record<string, string>;
+  /**
+   * Authorization request parameters the app may pass per sign-in, as query parameters of
+   * `GET {basePath}/login` (or `login({ … })` in the SDK). Default: all of
+   * `prompt`, `login_hint`, `acr_values`, `max_age`, `ui_locales`; `[]` allows none.
+   */
+  loginParameters?: LoginParameter[];
+  /**
+   * Fetch the userinfo endpoint once at sign-in (with the new access token) and merge its claims into
+   * the session's user; its `sub` must be the ID token's. For IdPs that put profile claims there only
+   * (Auth0, Okta, Entra ID). Default false.
+   */
+  userinfo?: boolean;
   /**
    * Secret(s) sealing the cookies, each at least 32 characters. Several for rotation: the last in
    * an array (or the highest key in a record) seals, all unseal.
@@ -82,6 +117,32 @@ export interface BffConfig {
   fetch?: typeof fetch;
 }
 
+/** Token endpoint client authentication methods the BFF can use (OAuth 2.0 / RFC 7523 names). */
+export type ClientAuthenticationMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+
+const CLIENT_AUTHENTICATION_METHODS: readonly ClientAuthenticationMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+
+/** A private key for `private_key_jwt` client authentication. */
+export interface ClientPrivateKey {
+  /** A private JWK, or a PKCS#8 PEM string (`-----BEGIN PRIVATE KEY-----`). */
+  key: JWK | string;
+  /** The key id the IdP knows the public key by (default: the JWK's `kid`). */
+  kid?: string;
+  /** The signing algorithm, e.g. `RS256` or `ES256` (default: the JWK's `alg`; required for a PEM). */
+  alg?: string;
+}
+
+/** Authorization request parameters an app may pass per sign-in. */
+export type LoginParameter = 'prompt' | 'login_hint' | 'acr_values' | 'max_age' | 'ui_locales';
+
+export const LOGIN_PARAMETERS: readonly LoginParameter[] = ['prompt', 'login_hint', 'acr_values', 'max_age', 'ui_locales'];
+
+/** Parameters the BFF sets itself on an authorization request; configuration may not override them. */
+const PROTOCOL_PARAMETERS = new Set([
+  'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge',
+  'code_challenge_method', 'resource', 'request', 'request_uri', 'client_secret', 'client_assertion', 'client_assertion_type',
+]);
+
 /** Session storage and lifetimes. */
 export interface SessionConfig {
   /**
@@ -108,7 +169,12 @@ export class ConfigError extends Error {
 }
 
 /** The configuration after validation and defaults. */
-export interface ResolvedConfig extends Omit<Required<BffConfig>, 'cookieSecret' | 'apis' | 'timeouts' | 'session' | 'admin' | 'logger' | 'fetch'> {
+export interface ResolvedConfig
+  extends Omit<Required<BffConfig>, 'cookieSecret' | 'apis' | 'timeouts' | 'session' | 'admin' | 'logger' | 'fetch' | 'clientSecret' | 'clientPrivateKey'> {
+  clientSecret: string | undefined;
+  clientPrivateKey: ClientPrivateKey | undefined;
+  /** `scopes` was not configured: the defaults may be narrowed to what the IdP supports. */
+  scopesAreDefault: boolean;
   session: { absoluteLifetime: number; idleTimeout: number };
   admin: { token: string } | undefined;
   origin: string;
@@ -133,7 +199,17 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
   const insecureIssuer = issuer.protocol === 'http:';
   if (insecureIssuer && !LOOPBACK.has(issuer.hostname)) throw new ConfigError('issuer', 'must use https (http is allowed on loopback hosts only)');
   requireString('clientId', config.clientId);
-  requireString('clientSecret', config.clientSecret);
+  const clientAuthentication = config.clientAuthentication ?? 'client_secret_basic';
+  if (!CLIENT_AUTHENTICATION_METHODS.includes(clientAuthentication)) {
+    throw new ConfigError('clientAuthentication', `must be one of ${CLIENT_AUTHENTICATION_METHODS.join(', ')}`);
+  }
+  if (clientAuthentication.startsWith('client_secret_')) requireString('clientSecret', config.clientSecret);
+  if (clientAuthentication === 'private_key_jwt') {
+    const key = config.clientPrivateKey?.key;
+    if (typeof key !== 'string' && (typeof key !== 'object' || key === null)) throw new ConfigError('clientPrivateKey', 'is required for private_key_jwt');
+  }
+  const pushedAuthorizationRequests = config.pushedAuthorizationRequests ?? 'auto';
+  if (![true, false, 'auto'].includes(pushedAuthorizationRequests)) throw new ConfigError('pushedAuthorizationRequests', "must be true, false or 'auto'");
 
   const basePath = config.basePath ?? '/bff';
   if (!/^\/[\w\-/]*[\w-]$/.test(basePath)) throw new ConfigError('basePath', 'must start with / and not end with /');
@@ -145,7 +221,14 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     issuer: config.issuer,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
-    scopes: config.scopes ?? ['openid', 'profile', 'email', 'offline_access'],
+    clientAuthentication,
+    clientPrivateKey: clientAuthentication === 'private_key_jwt' ? config.clientPrivateKey : undefined,
+    pushedAuthorizationRequests,
+    scopes: resolveScopes(config.scopes),
+    scopesAreDefault: config.scopes === undefined,
+    authorizationParameters: resolveAuthorizationParameters(config.authorizationParameters ?? {}),
+    loginParameters: resolveLoginParameters(config.loginParameters ?? [...LOGIN_PARAMETERS]),
+    userinfo: config.userinfo ?? false,
     redirectUri: `${base.origin}${basePath}/callback`,
     postLogoutRedirectUri: config.postLogoutRedirectUri ?? `${base.origin}${basePath}/logout/callback`,
     logoutIdTokenHint: config.logoutIdTokenHint ?? false,
@@ -162,6 +245,31 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     },
     insecureIssuer,
   };
+}
+
+function resolveScopes(scopes: string[] | undefined): string[] {
+  if (scopes === undefined) return ['openid', 'profile', 'email', 'offline_access'];
+  if (!Array.isArray(scopes) || scopes.some((scope) => typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) {
+    throw new ConfigError('scopes', 'must be a list of scope tokens (RFC 6749 §3.3)');
+  }
+  if (!scopes.includes('openid')) throw new ConfigError('scopes', 'must include openid');
+  return scopes;
+}
+
+function resolveAuthorizationParameters(parameters: Record<string, string>): Record<string, string> {
+  if (typeof parameters !== 'object' || parameters === null) throw new ConfigError('authorizationParameters', 'must be an object');
+  for (const [name, value] of Object.entries(parameters)) {
+    if (PROTOCOL_PARAMETERS.has(name)) throw new ConfigError(`authorizationParameters.${name}`, 'is set by the BFF itself');
+    if (typeof value !== 'string') throw new ConfigError(`authorizationParameters.${name}`, 'must be a string');
+  }
+  return { ...parameters };
+}
+
+function resolveLoginParameters(parameters: LoginParameter[]): LoginParameter[] {
+  if (!Array.isArray(parameters) || parameters.some((name) => !LOGIN_PARAMETERS.includes(name))) {
+    throw new ConfigError('loginParameters', `may list only ${LOGIN_PARAMETERS.join(', ')}`);
+  }
+  return [...parameters];
 }
 
 function resolveSession(session: SessionConfig): ResolvedConfig['session'] {

@@ -13,6 +13,7 @@ export type BffErrorCode =
   | 'upstream_unavailable'
   | 'upstream_timeout'
   | 'idp_unavailable'
+  | 'idp_rejected'
   | 'session_store_unavailable'
   | 'invalid_request'
   | 'invalid_callback'
@@ -31,6 +32,7 @@ const titles: Record<BffErrorCode, string> = {
   upstream_unavailable: 'Upstream API unavailable',
   upstream_timeout: 'Upstream API timed out',
   idp_unavailable: 'Identity provider unavailable',
+  idp_rejected: 'Identity provider refused the request',
   session_store_unavailable: 'Session store unavailable',
   invalid_request: 'Invalid request',
   invalid_callback: 'Invalid sign-in callback',

@@ -20,7 +20,9 @@ export function redact(value: unknown, depth = 0): unknown {
     return value.replace(JWT_SHAPE, REDACTED).replace(SEAL_SHAPE, REDACTED).replace(BEARER_SHAPE, `$1 ${REDACTED}`);
   }
   if (value instanceof Error) {
-    return { name: value.name, message: redact(value.message, depth + 1), ...('code' in value ? { code: value.code } : {}) };
+    // The cause chain too (messages only: a cause that is a plain object may be a response body).
+    const cause = value.cause instanceof Error && depth < 5 ? { cause: redact(value.cause, depth + 1) } : {};
+    return { name: value.name, message: redact(value.message, depth + 1), ...('code' in value ? { code: value.code } : {}), ...cause };
   }
   if (depth > 5 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));

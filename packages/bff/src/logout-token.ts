@@ -1,4 +1,5 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { isKeySetFailure } from './idp-errors.js';
 import type { ReplayCache } from './replay-cache.js';
 
 /** OIDC Back-Channel Logout 1.0 §2.4: the event a logout token must carry. */
@@ -7,14 +8,6 @@ export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backcha
 /** Why a logout token was refused (answered as a 400 with this reason). */
 export class LogoutTokenError extends Error {
   override readonly name = 'LogoutTokenError';
-}
-
-/** The IdP's keys could not be fetched to check a logout token. */
-export class KeysUnavailableError extends Error {
-  override readonly name = 'KeysUnavailableError';
-  constructor(options?: ErrorOptions) {
-    super('the IdP signing keys cannot be fetched', options);
-  }
 }
 
 /** The claims of a valid logout token that say whom to sign out. */
@@ -37,6 +30,7 @@ export interface LogoutTokenChecks {
 /**
  * Validates a logout token as §2.6 of the spec lists it: signature with the IdP's keys, `iss`, `aud`,
  * `iat` within the window, the back-channel logout event, `sub` or `sid`, no `nonce`, an unseen `jti`.
+ * Throws a {@link LogoutTokenError} for a bad token, the fetch error when the keys cannot be had.
  */
 export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks): Promise<LogoutTarget> {
   let payload: JWTPayload;
@@ -50,8 +44,8 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
       clockTolerance: 5,
     }));
   } catch (error) {
-    // The keys could not be fetched: not the token's fault, and the IdP may send it again.
-    if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) throw new KeysUnavailableError({ cause: error });
+    // The keys could not be fetched: not the token's fault (the caller answers 503; the IdP may send it again).
+    if (isKeySetFailure(error) || !(error instanceof errors.JOSEError)) throw error;
     throw new LogoutTokenError(`logout_token rejected: ${error.code}`);
   }
   if (payload.iat! > Date.now() / 1000 + 5) throw new LogoutTokenError('logout_token iat is in the future');

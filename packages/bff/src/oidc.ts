@@ -1,55 +1,106 @@
 import { createRemoteJWKSet, customFetch as joseCustomFetch, type JWTVerifyGetKey } from 'jose';
 import * as oidc from 'openid-client';
-import type { ResolvedConfig } from './config.js';
-import { BffError } from './errors.js';
+import { clientAuthentication } from './client-auth.js';
+import { ConfigError, type ResolvedConfig } from './config.js';
+import { idpError, idpFailureFacts, OPERATION_ENDPOINT, type IdpOperation } from './idp-errors.js';
+import type { Logger } from './logger.js';
+import { checkMetadata, type ProviderProfile } from './provider-metadata.js';
 
 /**
- * The OpenID Provider as the BFF sees it: the openid-client Configuration, discovered on first use.
- * A failed discovery is not cached, so the BFF may start before the IdP and recover when it comes up.
+ * Minimum time between two fetches of the IdP's key set caused by an unknown `kid`: an IdP that
+ * rotated its keys is followed within seconds, and forged tokens with random `kid`s cannot make the
+ * BFF hammer the IdP.
+ */
+const JWKS_REFETCH_COOLDOWN_MS = 5_000;
+
+/** The IdP as discovered and checked against the configuration. */
+export interface DiscoveredProvider extends ProviderProfile {
+  configuration: oidc.Configuration;
+}
+
+/**
+ * The OpenID Provider as the BFF sees it: discovered on first use (or at {@link Provider.ready}), its
+ * metadata checked against the configuration. A failed discovery is not cached, so the BFF may start
+ * before the IdP and recover when it comes up.
  */
 export interface Provider {
-  /** The discovered configuration; throws `503 idp_unavailable` while the IdP cannot be reached. */
-  configuration(): Promise<oidc.Configuration>;
-  /** The IdP's signing keys (`jwks_uri`), cached by jose; an unknown `kid` refetches, rate-limited. */
+  /** The discovered provider; throws the mapped {@link BffError} (after one log line) when it cannot be had. */
+  discover(): Promise<DiscoveredProvider>;
+  /** Discovers now; throws a {@link ConfigError} naming a mismatch, or `503 idp_unavailable`. */
+  ready(): Promise<void>;
+  /**
+   * Runs one exchange with the IdP. A failure is logged once (issuer, endpoint, status, OAuth error
+   * and description, the library's message) and thrown as the catalogued {@link BffError}.
+   */
+  call<T>(operation: IdpOperation, exchange: (provider: DiscoveredProvider) => Promise<T>): Promise<T>;
+  /** The IdP's signing keys (`jwks_uri`), cached by jose; an unknown `kid` refetches at once, rate-limited. */
   keys(): Promise<JWTVerifyGetKey>;
 }
 
-export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch): Provider {
-  let pending: Promise<oidc.Configuration> | undefined;
-  const discover = () =>
-    oidc.discovery(
-      new URL(config.issuer),
-      config.clientId,
-      { client_secret: config.clientSecret, token_endpoint_auth_method: 'client_secret_basic' },
-      oidc.ClientSecretBasic(config.clientSecret),
-      {
-        // Every request to the IdP, discovery included, gives up after `timeouts.idp` milliseconds
-        // (this signal replaces openid-client's own, whose `timeout` counts whole seconds).
-        [oidc.customFetch]: (url, options) => fetchImpl(url, { ...options, signal: AbortSignal.timeout(config.timeouts.idp) } as RequestInit),
-        execute: [
-          // ID tokens are verified against the IdP's JWKS even though they arrive over the back channel.
-          oidc.enableNonRepudiationChecks,
-          ...(config.insecureIssuer ? [oidc.allowInsecureRequests] : []),
-        ],
-      },
-    );
-  let keys: JWTVerifyGetKey | undefined;
-  const configuration = () => {
+export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, logger: Logger): Provider {
+  const options: oidc.DiscoveryRequestOptions = {
+    // Every request to the IdP, discovery included, gives up after `timeouts.idp` milliseconds
+    // (this signal replaces openid-client's own, whose `timeout` counts whole seconds).
+    [oidc.customFetch]: (url, init) => fetchImpl(url, { ...init, signal: AbortSignal.timeout(config.timeouts.idp) } as RequestInit),
+    ...(config.insecureIssuer ? { execute: [oidc.allowInsecureRequests] } : {}),
+  };
+  const discover = async (): Promise<DiscoveredProvider> => {
+    const auth = await clientAuthentication(config);
+    let configuration: oidc.Configuration;
+    try {
+      configuration = await oidc.discovery(new URL(config.issuer), config.clientId, auth.metadata, auth.method, options);
+    } catch (error) {
+      throw discoveryConfigError(error, config.issuer) ?? error;
+    }
+    const profile = checkMetadata(config, configuration.serverMetadata());
+    if (profile.droppedScopes.length > 0) {
+      logger.warn('default scopes the identity provider does not support are not requested', { issuer: config.issuer, scopes: profile.droppedScopes });
+    }
+    return { ...profile, configuration };
+  };
+
+  let pending: Promise<DiscoveredProvider> | undefined;
+  const discoverOnce = () => {
     pending ??= discover().catch((error: unknown) => {
       pending = undefined;
-      throw asIdpError(error);
+      throw error;
     });
     return pending;
   };
+  const fail = (operation: IdpOperation, error: unknown, discovered?: DiscoveredProvider): unknown => {
+    const mapped = idpError(error, operation);
+    if (mapped !== error) {
+      const metadata = discovered?.configuration.serverMetadata() as Record<string, unknown> | undefined;
+      const endpoint = operation === 'discovery' ? `${config.issuer.replace(/\/$/, '')}/.well-known/openid-configuration` : metadata?.[OPERATION_ENDPOINT[operation]];
+      logger.warn('identity provider request failed', { issuer: config.issuer, operation, endpoint, ...idpFailureFacts(error) });
+    }
+    return mapped;
+  };
+  const discovered = () => discoverOnce().catch((error: unknown) => Promise.reject(fail('discovery', error)));
+
+  let keys: JWTVerifyGetKey | undefined;
   return {
-    configuration,
+    discover: discovered,
+    async ready() {
+      await discoverOnce().catch((error: unknown) => {
+        throw error instanceof ConfigError ? error : fail('discovery', error);
+      });
+    },
+    async call(operation, exchange) {
+      const provider = await discovered();
+      try {
+        return await exchange(provider);
+      } catch (error) {
+        throw fail(operation, error, provider);
+      }
+    },
     async keys() {
       if (keys) return keys;
-      const jwksUri = (await configuration()).serverMetadata().jwks_uri;
-      if (!jwksUri) throw new BffError(503, 'idp_unavailable', 'The identity provider publishes no jwks_uri.');
+      const { jwksUri } = await discovered();
       keys = createRemoteJWKSet(new URL(jwksUri), {
         timeoutDuration: config.timeouts.idp,
-        [joseCustomFetch]: (url, options) => fetchImpl(url, options as RequestInit),
+        cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+        [joseCustomFetch]: (url, init) => fetchImpl(url, init as RequestInit),
       });
       return keys;
     },
@@ -57,23 +108,18 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch):
 }
 
 /**
- * True for failures to reach the IdP at all (refused, reset, DNS, timeout, a 5xx or a non-JSON
- * answer), as opposed to an answer that says no.
+ * Discovery answers that mean the configuration is wrong rather than the IdP down: another issuer
+ * identifier than configured (`localhost` vs `127.0.0.1`, a missing trailing slash), or no discovery
+ * document at that address (a 4xx).
  */
-export function isIdpUnreachable(error: unknown): boolean {
-  if (error instanceof oidc.ResponseBodyError) return error.status >= 500;
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return true;
-  if (error instanceof TypeError) return true; // fetch() rejects with TypeError on network errors
-  if (error instanceof oidc.ClientError) {
-    // openid-client wraps timeouts and aborts of its requests; an unexpected status or content type
-    // means the IdP is there but broken (e.g. a 502 from its proxy).
-    return ['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'OAUTH_RESPONSE_IS_NOT_JSON', 'OAUTH_RESPONSE_IS_NOT_CONFORM'].includes(error.code ?? '');
+function discoveryConfigError(error: unknown, issuer: string): ConfigError | undefined {
+  if (error instanceof oidc.ClientError && error.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
+    const body = (error.cause as { body?: { issuer?: unknown } } | undefined)?.body;
+    return new ConfigError('issuer', `is ${JSON.stringify(issuer)}, but the identity provider calls itself ${JSON.stringify(body?.issuer)}; configure its exact spelling`);
   }
-  return false;
-}
-
-/** `503 idp_unavailable` with `Retry-After` when the IdP could not be reached; other errors unchanged. */
-export function asIdpError(error: unknown): unknown {
-  if (error instanceof BffError || !isIdpUnreachable(error)) return error;
-  return new BffError(503, 'idp_unavailable', 'The identity provider cannot be reached; try again shortly.', { 'Retry-After': '5' }, { cause: error });
+  const { status } = idpFailureFacts(error);
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new ConfigError('issuer', `has no OpenID Connect discovery document (HTTP ${status} from ${issuer.replace(/\/$/, '')}/.well-known/openid-configuration)`);
+  }
+  return undefined;
 }

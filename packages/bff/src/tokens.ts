@@ -26,7 +26,7 @@ export function isUsable(token: StoredAccessToken | undefined, margin: number, r
 // Protocol claims of the ID token: they prove the token, they say nothing about the user.
 const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp', 'sid', 'jti', 'auth_time', 'acr', 'amr']);
 
-/** The user's claims from a validated ID token, as `/session` shows them. */
-export function userClaims(claims: oidc.IDToken): Record<string, unknown> {
+/** The user's claims from a validated ID token or userinfo response, as `/session` shows them. */
+export function userClaims(claims: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(claims).filter(([name]) => !PROTOCOL_CLAIMS.has(name)));
 }

@@ -2,8 +2,9 @@ import type { Context } from 'hono';
 import * as oidc from 'openid-client';
 import type { ResolvedConfig } from './config.js';
 import { BffError } from './errors.js';
+import { verifyIdToken } from './id-token.js';
 import type { Logger } from './logger.js';
-import { asIdpError, isIdpUnreachable, type Provider } from './oidc.js';
+import type { Provider } from './oidc.js';
 import type { Session, StoredAccessToken } from './session-store.js';
 import type { Sessions } from './sessions.js';
 import { SingleFlight } from './single-flight.js';
@@ -16,16 +17,18 @@ export const sessionExpired = (detail: string, cause?: unknown) =>
 /**
  * Hands out a user's access token for one audience, refreshing it first when it is about to expire.
  *
- * Refresh is single-flight per session: concurrent requests in this process share one flight, and
- * the flight runs in the session's exclusive section (a store lock, for stores shared by several
- * instances). Inside it the session is read again, so a refresh that another request or instance
- * just finished is never repeated with the spent refresh token; the rotated one is persisted before
- * the flight ends and any waiter goes on.
+ * Refresh is single-flight per session, audience and rejected token: concurrent requests in this
+ * process share one flight, and the flight runs in the session's exclusive section (a store lock, for
+ * stores shared by several instances). Inside it the session is read again, so a refresh that another
+ * request or instance just finished is never repeated with the spent refresh token; the rotated one
+ * is persisted before the flight ends and any waiter goes on.
  */
 export interface UserTokens {
   /**
    * A token for `resource` valid for at least the refresh margin; `rejected` forces a refresh past
-   * that token value. Puts a refreshed session into the response where the browser holds it.
+   * that token value. At most one refresh grant per call: what it gives is answered, even the very
+   * token an API just rejected (an IdP may hand out the same one again). Puts a refreshed session
+   * into the response where the browser holds it.
    */
   accessToken(c: Context, session: Session, resource: string, rejected?: string): Promise<StoredAccessToken>;
 }
@@ -39,27 +42,35 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
     const session = await sessions.reload(stale);
     if (!session) throw sessionExpired('The session has ended.');
     if (usable(session.accessTokens[resource], rejected)) return session; // done by another request or instance
-    if (!session.refreshToken) {
+    const refreshToken = session.refreshToken;
+    if (!refreshToken) {
       await sessions.discard(session);
       throw sessionExpired('The session has no refresh token; sign in again.');
     }
-    const configuration = await provider.configuration();
+    const keys = await provider.keys();
     let response: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
     try {
-      response = await oidc.refreshTokenGrant(configuration, session.refreshToken, resource ? { resource } : undefined);
+      response = await provider.call('refresh_token_grant', async ({ configuration, signingAlgorithms }) => {
+        const response = await oidc.refreshTokenGrant(configuration, refreshToken, resource ? { resource } : undefined);
+        // OIDC Core §12.2: a refreshed ID token is checked like the first, and names the same user.
+        if (response.id_token !== undefined) {
+          const expected = { issuer: configuration.serverMetadata().issuer, clientId: config.clientId, keys, algorithms: signingAlgorithms, sub: session.sub };
+          await verifyIdToken(response.id_token, expected);
+        }
+        return response;
+      });
     } catch (error) {
-      if (isIdpUnreachable(error)) throw asIdpError(error); // keep the session: a later call may succeed
-      if (error instanceof oidc.ResponseBodyError && error.error === 'invalid_grant') {
-        // Expired, revoked or reused: this session can never get a token again.
+      // invalid_grant (expired, revoked or reused): this session can never get a token again. Any
+      // other failure keeps it: the IdP may be back, or its configuration fixed, on a later call.
+      if (error instanceof BffError && error.code === 'session_expired') {
         await sessions.discard(session);
         logger.info('session ended by the IdP', { sub: session.sub });
-        throw sessionExpired('The session has expired; sign in again.', error);
       }
       throw error;
     }
     const updated: Session = {
       ...session,
-      refreshToken: response.refresh_token ?? session.refreshToken,
+      refreshToken: response.refresh_token ?? refreshToken,
       ...(response.id_token !== undefined ? { idToken: response.id_token } : {}),
       accessTokens: { ...session.accessTokens, [resource]: storedAccessToken(response) },
     };
@@ -70,18 +81,12 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
 
   return {
     async accessToken(c, session, resource, rejected) {
-      let current = session;
-      // A flight in progress may be for another audience: wait for it, then try again for ours.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const token = current.accessTokens[resource];
-        if (usable(token, rejected)) {
-          if (current !== session) await sessions.attach(c, current);
-          return token;
-        }
-        const stale = current;
-        current = await flights.run(stale.id, () => sessions.exclusive(stale.id, () => refresh(stale, resource, rejected)));
-      }
-      throw new BffError(503, 'idp_unavailable', 'Could not obtain a fresh token; try again.', { 'Retry-After': '1' });
+      const token = session.accessTokens[resource];
+      if (usable(token, rejected)) return token;
+      const key = JSON.stringify([session.id, resource, rejected ?? '']);
+      const current = await flights.run(key, () => sessions.exclusive(session.id, () => refresh(session, resource, rejected)));
+      await sessions.attach(c, current);
+      return current.accessTokens[resource]!;
     },
   };
 }

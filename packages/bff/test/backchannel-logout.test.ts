@@ -154,11 +154,10 @@ describe('back-channel logout', () => {
   });
 
   it('answers 503 idp_unavailable, not 400, when the IdP keys cannot be fetched', async () => {
-    // A BFF that has not needed the keys for a logout token yet, and then the IdP goes away.
+    // A BFF that has discovered the IdP but not needed its keys yet, and then the IdP goes away.
     const fresh = await startStack(() => ({}));
     try {
-      const browser = new TestBrowser();
-      await signIn(browser, `${fresh.bff.origin}/bff/login`, { username: 'bob', password: 'bob-password' });
+      await fresh.bff.app.ready();
       const sid = 'any-idp-session';
       const token = await logoutToken({ sid, iss: fresh.idp.issuer });
       await fresh.idp.close();

@@ -84,7 +84,9 @@ describe('the callback refuses a tampered sign-in', () => {
   it('refuses an ID token whose signature does not verify with the IdP keys, even over the back channel', async () => {
     const result = await signInRewritingCallback(intercepted.bff.origin, async () => {});
     expect(result).toMatchObject({ status: 400, body: { code: 'invalid_callback' }, session: { authenticated: false } });
-    expect(intercepted.bff.logger.text()).toContain('callback refused');
+    expect(intercepted.bff.logger.lines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ message: 'identity provider request failed', operation: 'authorization_code_grant', errorCode: 'id_token_ERR_JWS_SIGNATURE_VERIFICATION_FAILED' }),
+    );
   });
 
   it('passes the IdP refusal on as login_failed, with its error code only', async () => {

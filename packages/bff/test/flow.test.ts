@@ -11,10 +11,18 @@ const json = { 'x-csrf': '1', accept: 'application/json' };
 let upstream: CapturingUpstream;
 let stack: Awaited<ReturnType<typeof startStack>>;
 let origin: string;
+/** The bodies of the BFF's pushed authorization requests (RFC 9126), as the IdP received them. */
+const pushed: URLSearchParams[] = [];
 
 beforeAll(async () => {
   upstream = await startUpstream();
-  stack = await startStack(() => ({ orders: { baseUrl: upstream.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_RESOURCE } }));
+  const recordingFetch: typeof fetch = (input, init) => {
+    if (String(input).endsWith('/request')) pushed.push(new URLSearchParams(init?.body as URLSearchParams));
+    return fetch(input, init);
+  };
+  stack = await startStack(() => ({ orders: { baseUrl: upstream.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_RESOURCE } }), {
+    bff: { fetch: recordingFetch },
+  });
   origin = stack.bff.origin;
 });
 afterAll(async () => {
@@ -35,13 +43,17 @@ describe('sign-in through the BFF with the real dev IdP', () => {
     const { browser, response, visited } = await signedInBrowser('/orders?tab=open');
     expect(response.url).toBe(`${origin}/orders?tab=open`);
 
+    // The dev IdP offers PAR (RFC 9126), so the request went over the back channel: the browser's
+    // URL carries only a reference to it.
     const authorize = new URL(visited.find((url) => url.startsWith(`${stack.idp.issuer}/auth`))!);
-    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(authorize.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
-    expect(authorize.searchParams.get('state')).toBeTruthy();
-    expect(authorize.searchParams.get('nonce')).toBeTruthy();
-    expect(authorize.searchParams.get('resource')).toBe(ORDERS_RESOURCE);
-    expect(authorize.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['openid', 'offline_access', 'orders:read']));
+    expect([...authorize.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    const request = pushed.at(-1)!;
+    expect(request.get('code_challenge_method')).toBe('S256');
+    expect(request.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(request.get('state')).toBeTruthy();
+    expect(request.get('nonce')).toBeTruthy();
+    expect(request.get('resource')).toBe(ORDERS_RESOURCE);
+    expect(request.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['openid', 'offline_access', 'orders:read']));
 
     const session = await browser.fetch(`${origin}/bff/session`, { headers: json });
     expect(session.status).toBe(200);

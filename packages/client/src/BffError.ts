@@ -11,6 +11,7 @@ export type BffErrorCode =
   | 'upstream_unavailable'
   | 'upstream_timeout'
   | 'idp_unavailable'
+  | 'idp_rejected'
   | 'invalid_request'
   | 'payload_too_large'
   | 'session_store_unavailable'

@@ -123,9 +123,11 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
   // Another tab saw a change: ask the BFF, after any request in flight (its answer may predate the change).
   const onTabMessage = () => void load.idle().then(() => load('tab'));
 
-  const login = ({ returnTo }: LoginOptions = {}) => {
+  const login = ({ returnTo = currentRelativeUrl(), ...parameters }: LoginOptions = {}) => {
     setLoginMark(loginMarkKey);
-    navigate(`${basePath}/login?returnTo=${encodeURIComponent(returnTo ?? currentRelativeUrl())}`);
+    const query = new URLSearchParams({ returnTo });
+    for (const [name, value] of Object.entries(parameters)) if (value != null) query.set(name, String(value));
+    navigate(`${basePath}/login?${query}`);
   };
 
   const logout = async () => {

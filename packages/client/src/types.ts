@@ -63,10 +63,24 @@ export interface BffClientOptions {
  */
 export type BffClientEvent = 'signedIn' | 'signedOut' | 'sessionExpired';
 
-/** Options of {@link BffClient.login}. */
+/**
+ * Options of {@link BffClient.login}. Besides `returnTo`, the OpenID Connect authorization request
+ * parameters the BFF allows the app to pass (its `loginParameters`; by default all of these), under
+ * their protocol names; the BFF answers `400 invalid_request` to one it does not allow.
+ */
 export interface LoginOptions {
   /** Same-origin path to come back to after signing in. Default: the current path and query. */
   returnTo?: string;
+  /** `login` (re-authenticate), `consent`, `select_account`, `create`, or `none` (no interaction). */
+  prompt?: string;
+  /** The user's identifier, to prefill the IdP's sign-in form. */
+  login_hint?: string;
+  /** Authentication context class references requested (e.g. a stronger factor). */
+  acr_values?: string;
+  /** Seconds since the user last authenticated, beyond which the IdP must ask again. */
+  max_age?: number;
+  /** Preferred languages of the IdP's pages, e.g. `'de fr'`. */
+  ui_locales?: string;
 }
 
 /** `RequestInit` for {@link BffFetch.json}: `body` is any JSON-serialisable value. */

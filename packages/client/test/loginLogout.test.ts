@@ -17,7 +17,16 @@ describe('login', () => {
   it('takes an explicit returnTo and the base path', () => {
     const navigate = vi.fn();
     createBffClient({ fetch: fakeBff({}).fetch, navigate, basePath: '/auth' }).login({ returnTo: '/a b' });
-    expect(navigate).toHaveBeenCalledWith('/auth/login?returnTo=%2Fa%20b');
+    expect(navigate).toHaveBeenCalledWith('/auth/login?returnTo=%2Fa+b');
+  });
+
+  it('passes the OpenID Connect login parameters it is given, and none it is not', () => {
+    const navigate = vi.fn();
+    const client = createBffClient({ fetch: fakeBff({}).fetch, navigate });
+    client.login({ returnTo: '/', prompt: 'login', login_hint: 'alice@example.com', max_age: 0, ui_locales: undefined });
+    const url = new URL(navigate.mock.calls[0]![0] as string, 'http://app.test');
+    expect(url.pathname).toBe('/bff/login');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ returnTo: '/', prompt: 'login', login_hint: 'alice@example.com', max_age: '0' });
   });
 
   it('uses window.location.assign by default', () => {

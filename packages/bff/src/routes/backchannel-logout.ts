@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
-import { KeysUnavailableError, LogoutTokenError, verifyLogoutToken } from '../logout-token.js';
+import { LogoutTokenError, verifyLogoutToken, type LogoutTarget } from '../logout-token.js';
 import { ReplayCache } from '../replay-cache.js';
 
 /** How far a logout token's `iat` may lie in the past; its `jti` is remembered that long. */
@@ -32,21 +32,24 @@ export function backchannelLogout({ config, provider, sessions, logger }: BffDep
     const token = form.logout_token;
     if (typeof token !== 'string' || token === '') throw new BffError(400, 'invalid_request', 'logout_token is missing.');
 
-    const configuration = await provider.configuration();
-    const metadata = configuration.serverMetadata();
-    const algorithms = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter((alg) => alg !== 'none' && !alg.startsWith('HS'));
-    let target;
+    const keys = await provider.keys();
+    let target: LogoutTarget;
     try {
-      target = await verifyLogoutToken(token, { issuer: metadata.issuer, clientId: config.clientId, keys: await provider.keys(), algorithms, maxAge: LOGOUT_TOKEN_MAX_AGE, replays });
+      // Through the IdP catalogue: keys that cannot be fetched are a 503 (the IdP may send it again).
+      target = await provider.call('jwks', ({ configuration, signingAlgorithms }) =>
+        verifyLogoutToken(token, {
+          issuer: configuration.serverMetadata().issuer,
+          clientId: config.clientId,
+          keys,
+          algorithms: signingAlgorithms,
+          maxAge: LOGOUT_TOKEN_MAX_AGE,
+          replays,
+        }),
+      );
     } catch (error) {
-      if (error instanceof LogoutTokenError) {
-        logger.warn('back-channel logout refused', { reason: error.message });
-        throw new BffError(400, 'invalid_logout_token', error.message);
-      }
-      if (error instanceof KeysUnavailableError) {
-        throw new BffError(503, 'idp_unavailable', 'The IdP signing keys cannot be fetched; try again.', { 'Retry-After': '5' }, { cause: error });
-      }
-      throw error;
+      if (!(error instanceof LogoutTokenError)) throw error;
+      logger.warn('back-channel logout refused', { reason: error.message });
+      throw new BffError(400, 'invalid_logout_token', error.message);
     }
 
     // With a sid, only that IdP session's sessions go (and only if they belong to the sub, when given).

@@ -27,9 +27,10 @@ export function logout({ config, provider, sessions, logger }: BffDeps): Handler
     if (!current) return c.json({ endSessionUrl: null } satisfies LogoutResult);
 
     // Asked once for both uses: an IdP that cannot be discovered would otherwise cost two timeouts.
-    const configuration = await provider.configuration().catch(() => undefined);
-    await revokeRefreshTokens(configuration, [current], logger);
+    const discovered = await provider.discover().catch(() => undefined);
+    await revokeRefreshTokens(provider, discovered, [current]);
     logger.info('signed out', { sub: current.sub });
+    const configuration = discovered?.configuration;
     if (!configuration?.serverMetadata().end_session_endpoint) return c.json({ endSessionUrl: null } satisfies LogoutResult);
 
     const state = oidc.randomState();
