@@ -44,6 +44,9 @@ const titles: Record<BffErrorCode, string> = {
   internal_error: 'Internal error',
 };
 
+/** Every code the BFF answers with: the catalogue the README's table must list. */
+export const BFF_ERROR_CODES = Object.keys(titles) as BffErrorCode[];
+
 /** A failure with a defined HTTP answer. Thrown anywhere in the BFF, rendered by the error handler. */
 export class BffError extends Error {
   override readonly name = 'BffError';

@@ -23,6 +23,17 @@ describe('redact', () => {
     expect(redact(new Error(`bad token ${jwt}`))).toEqual({ name: 'Error', message: 'bad token [redacted]' });
   });
 
+  it('keeps the cause chain of an error, redacted, but not a cause that is a plain object (a response body)', () => {
+    const root = new TypeError(`fetch failed for ${jwt}`);
+    const error = new Error('request failed', { cause: new Error('socket closed', { cause: root }) });
+    expect(redact(error)).toEqual({
+      name: 'Error',
+      message: 'request failed',
+      cause: { name: 'Error', message: 'socket closed', cause: { name: 'TypeError', message: 'fetch failed for [redacted]' } },
+    });
+    expect(redact(new Error('refused', { cause: { access_token: 'opaque' } }))).toEqual({ name: 'Error', message: 'refused' });
+  });
+
   it('wraps a logger so nothing reaches it unredacted', () => {
     const lines: unknown[] = [];
     const sink: Logger = { info: (...args) => lines.push(args), warn: () => {}, error: () => {} };
