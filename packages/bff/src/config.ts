@@ -69,7 +69,7 @@ export interface BffConfig {
   /**
    * Fetch the userinfo endpoint once at sign-in (with the new access token) and merge its claims into
    * the session's user; its `sub` must be the ID token's. For IdPs that put profile claims there only
-   * (Auth0, Okta, Entra ID). Default false.
+   * (e.g. Okta's org authorization server, ZITADEL by default). Default false.
    */
   userinfo?: boolean;
   /**
