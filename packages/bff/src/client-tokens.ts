@@ -3,7 +3,7 @@ import type { ResolvedConfig } from './config.js';
 import type { Provider } from './oidc.js';
 import type { StoredAccessToken } from './session-store.js';
 import { SingleFlight } from './single-flight.js';
-import { isUsable, storedAccessToken } from './tokens.js';
+import { isUsable, storedAccessToken, type IssuedToken } from './tokens.js';
 
 type Api = ResolvedConfig['apis'][string];
 
@@ -12,7 +12,7 @@ type Api = ResolvedConfig['apis'][string];
  * cached per audience and scope set until shortly before they expire; concurrent misses share one grant.
  */
 export interface ClientTokens {
-  accessToken(api: Api, rejected?: string): Promise<StoredAccessToken>;
+  accessToken(api: Api, rejected?: string): Promise<IssuedToken>;
 }
 
 export function createClientTokens(config: ResolvedConfig, provider: Provider): ClientTokens {
@@ -23,8 +23,8 @@ export function createClientTokens(config: ResolvedConfig, provider: Provider): 
     async accessToken(api, rejected) {
       const key = JSON.stringify([api.resource ?? '', [...api.scopes].sort()]);
       const cached = cache.get(key);
-      if (isUsable(cached, config.refreshMargin, rejected)) return cached;
-      return flights.run(key, async () => {
+      if (isUsable(cached, config.refreshMargin, rejected)) return { token: cached, refreshed: false };
+      const token = await flights.run(key, async () => {
         const parameters: Record<string, string> = {};
         if (api.scopes.length > 0) parameters.scope = api.scopes.join(' ');
         if (api.resource !== undefined) parameters.resource = api.resource;
@@ -33,6 +33,7 @@ export function createClientTokens(config: ResolvedConfig, provider: Provider): 
         cache.set(key, token);
         return token;
       });
+      return { token, refreshed: true };
     },
   };
 }

@@ -15,6 +15,13 @@ export function storedAccessToken(response: oidc.TokenEndpointResponse & oidc.To
   };
 }
 
+/** A token handed out for one upstream call, and whether a grant was made for it just now. */
+export interface IssuedToken {
+  token: StoredAccessToken;
+  /** A refresh (or client-credentials) grant obtained it for this call: no second one for the same call. */
+  refreshed: boolean;
+}
+
 /**
  * A token is usable when it is not the one an API just rejected and it has more than the refresh
  * margin left, the margin being capped at half the token's lifetime (so short tokens are still used).

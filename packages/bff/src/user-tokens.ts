@@ -8,7 +8,7 @@ import type { Provider } from './oidc.js';
 import type { Session, StoredAccessToken } from './session-store.js';
 import type { Sessions } from './sessions.js';
 import { SingleFlight } from './single-flight.js';
-import { isUsable, storedAccessToken } from './tokens.js';
+import { isUsable, storedAccessToken, type IssuedToken } from './tokens.js';
 
 /** Thrown when the session cannot get a token any more: the caller ends it (401 session_expired). */
 export const sessionExpired = (detail: string, cause?: unknown) =>
@@ -28,9 +28,10 @@ export interface UserTokens {
    * A token for `resource` valid for at least the refresh margin; `rejected` forces a refresh past
    * that token value. At most one refresh grant per call: what it gives is answered, even the very
    * token an API just rejected (an IdP may hand out the same one again). Puts a refreshed session
-   * into the response where the browser holds it.
+   * into the response where the browser holds it. `refreshed` is also true when another request's
+   * refresh was joined or found done: the token is new to this call either way.
    */
-  accessToken(c: Context, session: Session, resource: string, rejected?: string): Promise<StoredAccessToken>;
+  accessToken(c: Context, session: Session, resource: string, rejected?: string): Promise<IssuedToken>;
 }
 
 export function createUserTokens(config: ResolvedConfig, provider: Provider, sessions: Sessions, logger: Logger): UserTokens {
@@ -82,11 +83,11 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
   return {
     async accessToken(c, session, resource, rejected) {
       const token = session.accessTokens[resource];
-      if (usable(token, rejected)) return token;
+      if (usable(token, rejected)) return { token, refreshed: false };
       const key = JSON.stringify([session.id, resource, rejected ?? '']);
       const current = await flights.run(key, () => sessions.exclusive(session.id, () => refresh(session, resource, rejected)));
       await sessions.attach(c, current);
-      return current.accessTokens[resource]!;
+      return { token: current.accessTokens[resource]!, refreshed: true };
     },
   };
 }

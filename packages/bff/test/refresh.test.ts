@@ -149,6 +149,25 @@ describe('silent refresh', () => {
     }
   });
 
+  it('passes the 401 on without a second refresh when the token refreshed for this call is refused', async () => {
+    const { call } = await signedIn();
+    await call();
+    await sleep(ACCESS_TOKEN_TTL * 1000 + 200);
+    const grants = stack.idp.counts.refreshTokenGrants;
+    const before = upstream.requests.length;
+    const original = refusedTokens.has.bind(refusedTokens);
+    refusedTokens.has = () => true;
+    try {
+      const response = await call();
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(stack.idp.counts.refreshTokenGrants).toBe(grants + 1);
+      expect(upstream.requests.length).toBe(before + 1);
+    } finally {
+      refusedTokens.has = original;
+    }
+  });
+
   it('ends the session with 401 session_expired when the IdP revoked the refresh token', async () => {
     const { browser, call } = await signedIn();
     const [id] = await store.idsBySub('alice').then((ids) => ids.slice(-1));

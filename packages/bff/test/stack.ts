@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startIdp, type IdpOptions, type RunningIdp } from '@cloakroom/idp';
+import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startIdp, type BffClientOptions, type IdpOptions, type RunningIdp } from '@cloakroom/idp';
 import { serve } from '@hono/node-server';
 import { createBff, type Bff, type BffConfig } from '../src/index.js';
 import { memoryLogger } from './memory-logger.js';
@@ -52,11 +52,11 @@ export const REPORTS_RESOURCE = 'https://api.cloakroom.test/reports';
  */
 export async function startStack(
   apis: (origin: string) => BffConfig['apis'],
-  options: { idp?: Omit<IdpOptions, 'port' | 'clients'>; bff?: Partial<BffConfig> } = {},
+  options: { idp?: Omit<IdpOptions, 'port' | 'clients'>; client?: Omit<BffClientOptions, 'origin'>; bff?: Partial<BffConfig> } = {},
 ): Promise<{ bff: RunningBff; idp: RunningIdp; close(): Promise<void> }> {
   let idp!: RunningIdp;
   const bff = await startBff(async (origin) => {
-    idp = await startIdp({ ...options.idp, port: 0, clients: [bffClient({ origin })] });
+    idp = await startIdp({ ...options.idp, port: 0, clients: [bffClient({ ...options.client, origin })] });
     return {
       issuer: idp.issuer,
       clientId: DEMO_CLIENT_ID,

@@ -4,6 +4,7 @@ import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
 import { forward, upstreamUrl } from '../proxy.js';
 import type { StoredAccessToken } from '../session-store.js';
+import type { IssuedToken } from '../tokens.js';
 import { loginResource } from '../token-targets.js';
 
 type Api = ResolvedConfig['apis'][string];
@@ -11,7 +12,7 @@ type Api = ResolvedConfig['apis'][string];
 /**
  * `ALL {basePath}/api/:api/*`: proxies to the named API with the token configured for it. An
  * upstream `401` with `error="invalid_token"` gets one refresh and one retry, when the body can be
- * sent again.
+ * sent again and the token was not refreshed for this call already.
  */
 export function api(deps: BffDeps): Handler {
   const { config } = deps;
@@ -30,7 +31,7 @@ export function api(deps: BffDeps): Handler {
     const url = upstreamUrl(target.baseUrl, requestUrl.pathname.slice(prefix.length), requestUrl.search);
 
     const bearer = await bearerFor(c, target, deps);
-    const token = await bearer();
+    const issued = await bearer();
     const bufferedBody = (await replayableBody(c.req.raw, replayLimit)) ?? undefined;
     const send = (sent: StoredAccessToken | undefined) =>
       forward({
@@ -44,11 +45,13 @@ export function api(deps: BffDeps): Handler {
         ...(bufferedBody ? { bufferedBody } : {}),
       });
 
-    let response = await send(token);
+    let response = await send(issued?.token);
+    // At most one refresh and one retry per call, whatever the API and the IdP answer: a token that
+    // was refreshed for this very call and is still refused is the API's answer to pass on.
     const canReplay = bufferedBody !== undefined || c.req.raw.body === null;
-    if (token && canReplay && rejectsToken(response)) {
+    if (issued && !issued.refreshed && canReplay && rejectsToken(response)) {
       await response.body?.cancel();
-      response = await send(await bearer(token.value));
+      response = await send((await bearer(issued.token.value))?.token);
     }
     // Through the context, so that cookies set on it (a refreshed stateless session) reach the browser.
     return c.newResponse(response.body, response);
@@ -60,7 +63,7 @@ export function api(deps: BffDeps): Handler {
  * needs one) and answers a function giving the token to send, or none; `rejected` is a token value
  * the API has just refused, which forces a fresh one.
  */
-async function bearerFor(c: Context, target: Api, deps: BffDeps): Promise<(rejected?: string) => Promise<StoredAccessToken | undefined>> {
+async function bearerFor(c: Context, target: Api, deps: BffDeps): Promise<(rejected?: string) => Promise<IssuedToken | undefined>> {
   const { config, sessions, userTokens, clientTokens } = deps;
   if (target.token === 'none') return async () => undefined;
   const clientToken = (rejected?: string) => clientTokens.accessToken(target, rejected);
