@@ -12,38 +12,63 @@ export const DEMO_BFF_ORIGIN = 'http://localhost:3000';
 /** OIDC scopes the IdP supports; resource scopes come from the resource servers. */
 export const OIDC_SCOPES: readonly string[] = Object.freeze(['openid', 'profile', 'email', 'offline_access']);
 
+/** Client authentication methods that use no client secret. */
+const SECRETLESS_AUTH_METHODS: ReadonlySet<string> = new Set(['private_key_jwt', 'none']);
+
 /** Options of {@link bffClient}. */
 export interface BffClientOptions {
   /** Origin of the BFF, e.g. `http://localhost:3000` (a trailing path is ignored). */
   origin: string;
   clientId?: string;
+  /**
+   * Defaults to {@link DEMO_CLIENT_SECRET}, except with `private_key_jwt` or `none`, where the client
+   * has no secret unless one is given here.
+   */
   clientSecret?: string;
   /** Where the BFF mounts its routes; defaults to `/bff`. */
   basePath?: string;
+  /**
+   * How the client authenticates at the token (and PAR, revocation, introspection) endpoints:
+   * `client_secret_basic` (the default), `client_secret_post`, `client_secret_jwt`, `private_key_jwt`
+   * (give {@link jwks}) or `none` (a public client: no client-credentials grant). It must be one of
+   * the IdP's `clientAuthMethods`, which `startIdp` checks.
+   */
+  tokenEndpointAuthMethod?: string;
+  /**
+   * The client's public keys, for `private_key_jwt`: the IdP verifies its client assertions (RFC 7523)
+   * with them. Public parts only; a key with a `kid` lets the assertion name it.
+   */
+  jwks?: { keys: readonly (JsonWebKey | Record<string, unknown>)[] };
 }
 
 /**
- * Client metadata for a BFF at `origin`: a confidential web client (`client_secret_basic`) with the
- * code, refresh and client-credentials grants, RP-initiated and back-channel logout.
+ * Client metadata for a BFF at `origin`: a confidential web client (`client_secret_basic` unless
+ * told otherwise) with the code, refresh and client-credentials grants, RP-initiated and back-channel
+ * logout.
  *
  * `scope` lists OIDC scopes only: oidc-provider rejects client metadata naming scopes it does not
  * know statically, and resource scopes (`orders:read`, …) are governed by the resource servers.
+ * (`startIdp` narrows `scope` and `grant_types` to what its profile supports.)
  */
 export function bffClient(options: BffClientOptions): ClientMetadata {
   const origin = new URL(options.origin).origin;
   const base = (options.basePath ?? '/bff').replace(/\/+$/, '');
+  const method = options.tokenEndpointAuthMethod ?? 'client_secret_basic';
+  const secret = options.clientSecret ?? (SECRETLESS_AUTH_METHODS.has(method) ? undefined : DEMO_CLIENT_SECRET);
   return {
     client_id: options.clientId ?? DEMO_CLIENT_ID,
-    client_secret: options.clientSecret ?? DEMO_CLIENT_SECRET,
+    ...(secret === undefined ? {} : { client_secret: secret }),
     client_name: 'Cloakroom demo BFF',
-    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    // A public client cannot use the client-credentials grant (there is no client to authenticate).
+    grant_types: ['authorization_code', 'refresh_token', ...(method === 'none' ? [] : ['client_credentials'])],
     response_types: ['code'],
     redirect_uris: [`${origin}${base}/callback`],
     // The BFF's own logout callback (it checks `state`), and the app's root for BFFs configured so.
     post_logout_redirect_uris: [`${origin}${base}/logout/callback`, `${origin}/`],
     backchannel_logout_uri: `${origin}${base}/backchannel-logout`,
     backchannel_logout_session_required: true,
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: method,
+    ...(options.jwks ? { jwks: { keys: options.jwks.keys.map((key) => ({ ...key })) } } : {}),
     scope: OIDC_SCOPES.join(' '),
   };
 }

@@ -1,6 +1,7 @@
 import { errors } from 'oidc-provider';
-import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Client, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { processAdapter } from './adapter.js';
+import { OIDC_SCOPES } from './clients.js';
 import { DEV_COOKIE_KEYS } from './keys.js';
 import { errorPage, logoutPage, postLogoutPage } from './pages.js';
 import { resourcesForScope } from './resource-servers.js';
@@ -23,7 +24,42 @@ export interface ConfigurationSettings {
   lifetimes: Lifetimes;
   /** Private signing JWKs, all published in the JWKS; the first one (per algorithm) signs. */
   signingKeys: readonly Record<string, unknown>[];
+  /** Which choices of real IdPs this one imitates; {@link DEFAULT_PROFILE} when omitted. */
+  profile?: Profile;
 }
+
+/**
+ * The choices in which real IdPs differ and which a BFF must cope with. Each member is documented
+ * with its `startIdp` option in start-idp.ts; {@link DEFAULT_PROFILE} is the dev IdP's own choice.
+ */
+export interface Profile {
+  /** Token endpoint auth methods (`token_endpoint_auth_methods_supported`); `undefined`: oidc-provider's. */
+  clientAuthMethods: readonly string[] | undefined;
+  pushedAuthorizationRequests: 'off' | 'on' | 'required';
+  refreshTokens: boolean;
+  endSession: boolean;
+  revocation: boolean;
+  claimsInIdToken: boolean;
+  /** OIDC scopes the IdP knows (a subset of `OIDC_SCOPES`, with `openid`). */
+  scopes: readonly string[];
+}
+
+/** The dev IdP's own profile: everything on, PAR offered but not required, claims in the ID token. */
+export const DEFAULT_PROFILE: Profile = Object.freeze({
+  clientAuthMethods: undefined,
+  pushedAuthorizationRequests: 'on',
+  refreshTokens: true,
+  endSession: true,
+  revocation: true,
+  claimsInIdToken: true,
+  scopes: OIDC_SCOPES,
+});
+
+/** Claims by scope; a scope the profile lacks is not known to oidc-provider at all (nor its claims). */
+const SCOPE_CLAIMS: Readonly<Record<string, string[]>> = Object.freeze({
+  profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+  email: ['email', 'email_verified'],
+});
 
 function sendPage(ctx: KoaContextWithOIDC, html: string): void {
   ctx.type = 'html';
@@ -37,8 +73,10 @@ export function buildConfiguration({
   resourceServers,
   lifetimes,
   signingKeys,
+  profile = DEFAULT_PROFILE,
 }: ConfigurationSettings): Configuration {
   const accessTokenTtl = () => lifetimes.accessToken;
+  const knows = (scope: string) => profile.scopes.includes(scope);
   return {
     adapter: processAdapter(issuer),
     clients,
@@ -46,14 +84,15 @@ export function buildConfiguration({
     // Copies: oidc-provider must not share (or alter) the caller's key objects.
     jwks: { keys: signingKeys.map((key) => ({ ...key })) },
     cookies: { keys: [...DEV_COOKIE_KEYS] },
-    scopes: ['openid', 'offline_access'],
-    claims: {
-      profile: ['name', 'given_name', 'family_name', 'preferred_username'],
-      email: ['email', 'email_verified'],
-    },
-    // Put the scope-granted claims into the ID token even when an access token for the userinfo
-    // endpoint is issued: the BFF reads the user's name and email from the ID token alone.
-    conformIdTokenClaims: false,
+    // oidc-provider adds the scopes of `claims` to these (and advertises both as scopes_supported).
+    scopes: ['openid', 'offline_access'].filter(knows),
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).filter(([scope]) => knows(scope))),
+    // By default, put the scope-granted claims into the ID token even when an access token for the
+    // userinfo endpoint is issued: the BFF reads the user's name and email from the ID token alone.
+    // Otherwise (OIDC Core §5.4, Okta) an ID token issued with a userinfo access token has `sub` and
+    // protocol claims only, and the profile and email claims come from the userinfo endpoint.
+    conformIdTokenClaims: !profile.claimsInIdToken,
+    ...(profile.clientAuthMethods ? { clientAuthMethods: [...profile.clientAuthMethods] } : {}),
     // Authorization code only (no implicit or hybrid), with PKCE for every client; v9 knows only S256.
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -61,9 +100,15 @@ export function buildConfiguration({
     // §11), so a BFF asking for it the usual way would get no refresh token. Confidential clients
     // with the refresh_token grant therefore always get one; without `offline_access` it is bound
     // to the IdP session (ends with it, e.g. at logout), with it (and prompt=consent) it is not.
-    issueRefreshToken: (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') &&
-      (code.scopes.has('offline_access') || client.clientAuthMethod !== 'none'),
+    // Without refresh tokens the key is left out: with oidc-provider's own policy (and neither
+    // `offline_access` nor a client allowed the grant) the refresh_token grant does not even exist.
+    ...(profile.refreshTokens
+      ? {
+          issueRefreshToken: (_ctx: KoaContextWithOIDC, client: Client, code: { scopes: Set<string> }) =>
+            client.grantTypeAllowed('refresh_token') &&
+            (code.scopes.has('offline_access') || client.clientAuthMethod !== 'none'),
+        }
+      : {}),
     rotateRefreshToken: true,
     // oidc-provider v9 refuses outgoing requests to special-use IPs (SSRF protection) by giving
     // `fetch` its own dispatcher; a dev IdP must reach BFFs on loopback for back-channel logout.
@@ -87,8 +132,12 @@ export function buildConfiguration({
     },
     features: {
       devInteractions: { enabled: false },
+      pushedAuthorizationRequests: {
+        enabled: profile.pushedAuthorizationRequests !== 'off',
+        requirePushedAuthorizationRequests: profile.pushedAuthorizationRequests === 'required',
+      },
       revocation: {
-        enabled: true,
+        enabled: profile.revocation,
         // A client may revoke only its own tokens.
         allowedPolicy: (ctx, client, token) => token.clientId === client.clientId,
       },
@@ -99,11 +148,12 @@ export function buildConfiguration({
           client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
       },
       rpInitiatedLogout: {
-        enabled: true,
+        enabled: profile.endSession,
         logoutSource: (ctx, form) => sendPage(ctx, logoutPage(form, ctx.host)),
         postLogoutSuccessSource: (ctx) => sendPage(ctx, postLogoutPage(ctx.oidc.client?.clientName)),
       },
-      backchannelLogout: { enabled: true },
+      // Without an end-session endpoint nothing could end an IdP session, so nothing to announce.
+      backchannelLogout: { enabled: profile.endSession },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,

@@ -73,6 +73,16 @@ declare module 'oidc-provider' {
     set(field: string, value: string): void;
   }
 
+  /** A plain Koa context, as a middleware added with `provider.use` sees it before routing (no `oidc`). */
+  export interface KoaContext {
+    readonly method: string;
+    readonly path: string;
+    readonly headers: IncomingMessage['headers'];
+    body: unknown;
+    status: number;
+    set(field: string, value: string): void;
+  }
+
   /** A resource server as returned by `features.resourceIndicators.getResourceServerInfo`. */
   export interface ResourceServer {
     scope: string;
@@ -253,6 +263,8 @@ declare module 'oidc-provider' {
       result: InteractionResults,
       options?: { mergeWithLastSubmission?: boolean },
     ): Promise<void>;
+    /** Adds a Koa middleware that runs before oidc-provider's routes (and can wrap them). */
+    use(middleware: (ctx: KoaContext, next: () => Promise<void>) => Promise<void> | void): this;
     on(event: 'grant.success', listener: (ctx: KoaContextWithOIDC) => void): this;
     on(event: 'server_error', listener: (ctx: KoaContextWithOIDC, error: Error) => void): this;
     on(event: string, listener: (...args: never[]) => void): this;

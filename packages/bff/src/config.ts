@@ -69,7 +69,9 @@ export interface BffConfig {
   /**
    * Fetch the userinfo endpoint once at sign-in (with the new access token) and merge its claims into
    * the session's user; its `sub` must be the ID token's. For IdPs that put profile claims there only
-   * (e.g. Okta's org authorization server, ZITADEL by default). Default false.
+   * (e.g. Okta's org authorization server, ZITADEL by default). Default false. The sign-in access
+   * token is the one sent: with an API that has a `resource`, it is that API's token, which the IdP
+   * must also accept at userinfo (some IdPs, oidc-provider among them, do not).
    */
   userinfo?: boolean;
   /**

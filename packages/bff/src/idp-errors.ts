@@ -87,6 +87,28 @@ export function idpFailureFacts(error: unknown): IdpFailureFacts {
 }
 
 /**
+ * {@link idpFailureFacts}, completed with the OAuth `error` and `error_description` of a JSON body
+ * that the library did not read: oauth4webapi stops at a `WWW-Authenticate` challenge (which RFC 6749
+ * §5.2 requires on a 401 `invalid_client`) and at a 5xx, leaving the body that says why unread.
+ */
+export async function readIdpFailureFacts(error: unknown): Promise<IdpFailureFacts> {
+  const facts = idpFailureFacts(error);
+  if (facts.error !== undefined) return facts;
+  const response = error instanceof oidc.WWWAuthenticateChallengeError ? error.response : error instanceof Error && error.cause instanceof Response ? error.cause : undefined;
+  if (!response || response.bodyUsed) return facts;
+  try {
+    const body = (await response.clone().json()) as { error?: unknown; error_description?: unknown };
+    return {
+      ...facts,
+      ...(typeof body.error === 'string' ? { error: body.error } : {}),
+      ...(typeof body.error_description === 'string' ? { error_description: body.error_description } : {}),
+    };
+  } catch {
+    return facts; // not JSON: an HTML error page, an empty body
+  }
+}
+
+/**
  * True for failures to reach the IdP at all (refused, reset, DNS, timeout), or an IdP that is there
  * but broken (a 5xx, an HTML error page): an answer that a later attempt may not repeat.
  */
@@ -126,9 +148,8 @@ export function isKeySetFailure(error: unknown): boolean {
  * - discovery metadata that cannot work with this configuration → `502 idp_rejected`.
  * {@link BffError}s pass through; errors of no IdP exchange (our own bugs) too, to become a 500.
  */
-export function idpError(error: unknown, operation: IdpOperation): unknown {
+export function idpError(error: unknown, operation: IdpOperation, facts: IdpFailureFacts = idpFailureFacts(error)): unknown {
   if (error instanceof BffError) return error;
-  const facts = idpFailureFacts(error);
   if (isIdpUnreachable(error)) {
     const what = facts.status === undefined ? 'cannot be reached' : `failed (HTTP ${facts.status})`;
     return new BffError(503, 'idp_unavailable', `The identity provider ${what}; try again shortly.`, { 'Retry-After': '5' }, { cause: error });

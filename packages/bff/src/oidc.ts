@@ -2,7 +2,7 @@ import { createRemoteJWKSet, customFetch as joseCustomFetch, type JWTVerifyGetKe
 import * as oidc from 'openid-client';
 import { clientAuthentication } from './client-auth.js';
 import { ConfigError, type ResolvedConfig } from './config.js';
-import { idpError, idpFailureFacts, OPERATION_ENDPOINT, type IdpOperation } from './idp-errors.js';
+import { idpError, idpFailureFacts, OPERATION_ENDPOINT, readIdpFailureFacts, type IdpOperation } from './idp-errors.js';
 import type { Logger } from './logger.js';
 import { checkMetadata, type ProviderProfile } from './provider-metadata.js';
 
@@ -67,23 +67,24 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
     });
     return pending;
   };
-  const fail = (operation: IdpOperation, error: unknown, discovered?: DiscoveredProvider): unknown => {
-    const mapped = idpError(error, operation);
+  const fail = async (operation: IdpOperation, error: unknown, discovered?: DiscoveredProvider): Promise<unknown> => {
+    const facts = await readIdpFailureFacts(error);
+    const mapped = idpError(error, operation, facts);
     if (mapped !== error) {
       const metadata = discovered?.configuration.serverMetadata() as Record<string, unknown> | undefined;
       const endpoint = operation === 'discovery' ? `${config.issuer.replace(/\/$/, '')}/.well-known/openid-configuration` : metadata?.[OPERATION_ENDPOINT[operation]];
-      logger.warn('identity provider request failed', { issuer: config.issuer, operation, endpoint, ...idpFailureFacts(error) });
+      logger.warn('identity provider request failed', { issuer: config.issuer, operation, endpoint, ...facts });
     }
     return mapped;
   };
-  const discovered = () => discoverOnce().catch((error: unknown) => Promise.reject(fail('discovery', error)));
+  const discovered = () => discoverOnce().catch(async (error: unknown) => Promise.reject(await fail('discovery', error)));
 
   let keys: JWTVerifyGetKey | undefined;
   return {
     discover: discovered,
     async ready() {
-      await discoverOnce().catch((error: unknown) => {
-        throw error instanceof ConfigError ? error : fail('discovery', error);
+      await discoverOnce().catch(async (error: unknown) => {
+        throw error instanceof ConfigError ? error : await fail('discovery', error);
       });
     },
     async call(operation, exchange) {
@@ -91,7 +92,7 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
       try {
         return await exchange(provider);
       } catch (error) {
-        throw fail(operation, error, provider);
+        throw await fail(operation, error, provider);
       }
     },
     async keys() {

@@ -9,7 +9,9 @@ export function storedAccessToken(response: oidc.TokenEndpointResponse & oidc.To
   const lifetime = response.expiresIn() ?? DEFAULT_LIFETIME;
   return {
     value: response.access_token,
-    expiresAt: Math.floor(Date.now() / 1000) + lifetime,
+    // Not rounded: a whole-second floor would make a token of a few seconds look expired up to a
+    // second early, and refresh it at once.
+    expiresAt: Date.now() / 1000 + lifetime,
     lifetime,
     ...(response.scope !== undefined ? { scope: response.scope } : {}),
   };
@@ -30,8 +32,12 @@ export function isUsable(token: StoredAccessToken | undefined, margin: number, r
   return token !== undefined && token.value !== rejected && token.expiresAt - Date.now() / 1000 > Math.min(margin, token.lifetime / 2);
 }
 
-// Protocol claims of the ID token: they prove the token, they say nothing about the user.
-const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp', 'sid', 'jti', 'auth_time', 'acr', 'amr']);
+// Protocol claims of an ID token or userinfo response: they prove the token or say how it was
+// issued (some IdPs add access-token claims such as client_id and scope), nothing about the user.
+const PROTOCOL_CLAIMS = new Set([
+  'iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp', 'sid', 'jti', 'auth_time', 'acr', 'amr',
+  'client_id', 'scope', 'typ', 'cnf', 'act', 'may_act',
+]);
 
 /** The user's claims from a validated ID token or userinfo response, as `/session` shows them. */
 export function userClaims(claims: Readonly<Record<string, unknown>>): Record<string, unknown> {
