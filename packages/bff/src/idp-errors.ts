@@ -139,7 +139,7 @@ export function isKeySetFailure(error: unknown): boolean {
  * The one catalogue from an IdP failure to the BFF's answer. Which exchange failed decides what an
  * OAuth error means:
  * - unreachable, timed out or 5xx → `503 idp_unavailable` with `Retry-After` (nothing is lost: retry);
- * - `invalid_grant` on a refresh → `401 session_expired` (the caller ends the session); on a code
+ * - `invalid_grant` (or a bare 400) on a refresh → `401 session_expired` (the caller ends the session); on a code
  *   exchange → `400 invalid_callback` (the code is spent, replayed or not this browser's);
  * - the IdP's refusal at the authorization endpoint (`?error=access_denied`) → `400 login_failed`;
  * - a sign-in response (authorization response or its ID token) that fails validation → `400 invalid_callback`;
@@ -161,7 +161,7 @@ export function idpError(error: unknown, operation: IdpOperation, facts: IdpFail
     // The IdP said no (e.g. the user denied consent): pass its error code on, not its free text.
     return new BffError(400, 'login_failed', `The identity provider answered ${error.error}.`, undefined, { cause: error });
   }
-  if (facts.error === 'invalid_grant' && operation === 'refresh_token_grant') {
+  if (operation === 'refresh_token_grant' && (facts.error === 'invalid_grant' || isBareBadRequest(facts))) {
     // Expired, revoked or reused: this session can never get a token again.
     return new BffError(401, 'session_expired', 'The session has expired; sign in again.', undefined, { cause: error });
   }
@@ -175,6 +175,14 @@ export function idpError(error: unknown, operation: IdpOperation, facts: IdpFail
     return new BffError(502, 'idp_rejected', `The identity provider ${why}.`, undefined, { cause: error });
   }
   return error;
+}
+
+/**
+ * A 400 with no OAuth error at all. Some IdPs (glewlwyd) answer an expired or revoked refresh token
+ * so, instead of RFC 6749 §5.2's `invalid_grant`: the same request can never succeed again.
+ */
+function isBareBadRequest(facts: IdpFailureFacts): boolean {
+  return facts.status === 400 && facts.error === undefined;
 }
 
 /** A 401 from the token endpoint without an OAuth body: the client credentials were refused. */
