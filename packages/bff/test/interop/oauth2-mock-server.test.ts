@@ -418,3 +418,44 @@ describe('bad IdP answers', () => {
     expect(causeLines(logSince(mark, browser))).toContainEqual(expect.stringContaining('invalid_client'));
   });
 });
+
+describe('userinfo: true', () => {
+  let stack: Stack;
+  let userinfo: Record<string, unknown>;
+
+  beforeAll(async () => {
+    stack = await startStack(60, { userinfo: true });
+    stack.idp.service.on('beforeUserinfo', (response: MutableResponse) => {
+      response.body = userinfo;
+    });
+  });
+  afterAll(() => stack?.close());
+
+  async function signIn() {
+    const browser = new TestBrowser();
+    const response = await stack.idp.signIn(browser, `${stack.bff.origin}/bff/login?returnTo=/x`);
+    const session = (await (await browser.fetch(`${stack.bff.origin}/bff/session`, { headers: json })).json()) as Record<string, unknown>;
+    return { response, session };
+  }
+
+  it('merges the claims of the userinfo endpoint into the session, leaving out its protocol claims', async () => {
+    userinfo = { sub: 'ada', locale: 'en-GB', name: 'Ada, Countess of Lovelace', scope: 'openid profile' };
+    const { response, session } = await signIn();
+    expect(response.visited.at(-1)).toBe(`${stack.bff.origin}/x`);
+    expect(session).toMatchObject({ authenticated: true, user: { sub: 'ada', locale: 'en-GB', name: 'Ada, Countess of Lovelace', email: 'ada@example.com' } });
+    expect(session.user).not.toHaveProperty('scope');
+  });
+
+  it('refuses the sign-in with 502 idp_rejected when userinfo names another user than the ID token', async () => {
+    userinfo = { sub: 'mallory', name: 'Mallory' };
+    const mark = stack.bff.logger.lines.length;
+    const { response, session } = await signIn();
+    expect(response.visited.at(-1)).toMatch(new RegExp(`^${stack.bff.origin}/bff/callback\\?`));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ code: 'idp_rejected' });
+    expect(session).toEqual({ authenticated: false });
+    expect(stack.bff.logger.lines.slice(mark).map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ message: 'identity provider request failed', operation: 'userinfo', endpoint: `${stack.idp.issuer}/userinfo` }),
+    );
+  });
+});
