@@ -67,6 +67,17 @@ async function signedIn() {
   return { browser, call };
 }
 
+/** Runs `task` while the upstream refuses every token, whatever its value. */
+async function refusingEveryToken<T>(task: () => Promise<T>): Promise<T> {
+  const original = refusedTokens.has.bind(refusedTokens);
+  refusedTokens.has = () => true;
+  try {
+    return await task();
+  } finally {
+    refusedTokens.has = original;
+  }
+}
+
 const lastToken = () => upstream.requests.at(-1)!.headers.authorization!.split(' ')[1]!;
 
 describe('silent refresh', () => {
@@ -138,15 +149,9 @@ describe('silent refresh', () => {
     refusedTokens.add(lastToken());
     const before = upstream.requests.length;
     // Refuse whatever token comes next too.
-    const original = refusedTokens.has.bind(refusedTokens);
-    refusedTokens.has = () => true;
-    try {
-      const response = await call();
-      expect(response.status).toBe(401);
-      expect(upstream.requests.length).toBe(before + 2);
-    } finally {
-      refusedTokens.has = original;
-    }
+    const response = await refusingEveryToken(call);
+    expect(response.status).toBe(401);
+    expect(upstream.requests.length).toBe(before + 2);
   });
 
   it('passes the 401 on without a second refresh when the token refreshed for this call is refused', async () => {
@@ -155,17 +160,11 @@ describe('silent refresh', () => {
     await sleep(ACCESS_TOKEN_TTL * 1000 + 200);
     const grants = stack.idp.counts.refreshTokenGrants;
     const before = upstream.requests.length;
-    const original = refusedTokens.has.bind(refusedTokens);
-    refusedTokens.has = () => true;
-    try {
-      const response = await call();
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-      expect(stack.idp.counts.refreshTokenGrants).toBe(grants + 1);
-      expect(upstream.requests.length).toBe(before + 1);
-    } finally {
-      refusedTokens.has = original;
-    }
+    const response = await refusingEveryToken(call);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(stack.idp.counts.refreshTokenGrants).toBe(grants + 1);
+    expect(upstream.requests.length).toBe(before + 1);
   });
 
   it('ends the session with 401 session_expired when the IdP revoked the refresh token', async () => {
