@@ -4,12 +4,14 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { resolveConfig, type BffConfig } from './config.js';
+import { ConfigError, resolveConfig, type BffConfig, type ResolvedConfig } from './config.js';
 import type { BffDeps } from './context.js';
+import { redirectToBaseUrl } from './canonical-origin.js';
 import { requireCsrfHeader } from './csrf.js';
 import { BffError, problem } from './errors.js';
 import { consoleLogger, redactingLogger } from './logger.js';
 import { createClientTokens } from './client-tokens.js';
+import { navigationErrors } from './navigation-errors.js';
 import { createProvider } from './oidc.js';
 import { api } from './routes/api.js';
 import { backchannelLogout } from './routes/backchannel-logout.js';
@@ -42,6 +44,22 @@ export type Bff = Hono & {
   ready(): Promise<void>;
 };
 
+/** Which BFF (by base path) uses a cookie name on an origin, in this process. */
+const cookieOwners = new Map<string, string>();
+
+/**
+ * Two BFFs on one origin with one cookie name would read each other's cookies (they are all
+ * `__Host-`, `Path=/`): refused. The same BFF created again (a test, a dev-server reload) is not.
+ */
+function claimCookieName(config: ResolvedConfig): void {
+  const key = `${config.origin} ${config.cookieName}`;
+  const owner = cookieOwners.get(key);
+  if (owner !== undefined && owner !== config.basePath) {
+    throw new ConfigError('cookieName', `"${config.cookieName}" is already the cookie name of the BFF at ${owner} on ${config.origin}; give each BFF on one origin its own cookieName`);
+  }
+  cookieOwners.set(key, config.basePath);
+}
+
 /**
  * Creates the BFF: a Hono app whose routes live under `config.basePath` (default `/bff`). Mount it
  * with `app.route('/', createBff(config))`, or serve it alone.
@@ -50,6 +68,7 @@ export type Bff = Hono & {
  */
 export function createBff(input: BffConfig): Bff {
   const config = resolveConfig(input);
+  claimCookieName(config);
   const fetchImpl = input.fetch ?? globalThis.fetch;
   const logger = redactingLogger(input.logger ?? consoleLogger);
   const provider = createProvider(config, fetchImpl, logger);
@@ -96,11 +115,12 @@ export function createBff(input: BffConfig): Bff {
 
   const csrf = requireCsrfHeader(config.origin);
 
-  app.get('/login', login(deps));
-  app.get('/callback', callback(deps));
+  const navigation = navigationErrors(config);
+  app.get('/login', navigation, redirectToBaseUrl(config), login(deps));
+  app.get('/callback', navigation, callback(deps));
   app.get('/session', csrf, session(deps));
   app.post('/logout', csrf, logout(deps));
-  app.get('/logout/callback', logoutCallback(deps));
+  app.get('/logout/callback', navigation, logoutCallback(deps));
   const [limitLogoutBody, receiveLogout] = backchannelLogout(deps);
   app.post('/backchannel-logout', limitLogoutBody, receiveLogout);
   const revokeUser: RevokeUser = async (sub) => {
@@ -113,5 +133,7 @@ export function createBff(input: BffConfig): Bff {
   const proxyApi = api(deps);
   app.all('/api/:api', csrf, proxyApi);
   app.all('/api/:api/*', csrf, proxyApi);
+  // Mounted in a host app, an unknown BFF path must not fall through to the host (an SPA's index.html).
+  app.all('*', (c) => problem(c, new BffError(404, 'not_found')));
   return Object.assign(app, { sessions: { revokeUser }, ready: () => provider.ready() });
 }

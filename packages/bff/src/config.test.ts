@@ -69,6 +69,34 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ ...valid, scopes: ['openid', 'email'] }).scopesAreDefault).toBe(false);
   });
 
+  it('refuses a baseUrl over plain http on a host that is not loopback, explaining the __Host- cookies', () => {
+    for (const baseUrl of ['http://192.168.1.10:3000', 'http://app.test', 'http://example.com']) {
+      expect(fieldOf({ ...valid, baseUrl }), baseUrl).toBe('baseUrl');
+    }
+    expect(() => resolveConfig({ ...valid, baseUrl: 'http://app.test' })).toThrow(/__Host- cookies.*Secure/);
+    for (const baseUrl of ['http://localhost:3000', 'http://app.localhost:5173', 'http://127.0.0.1:3000', 'http://127.1.2.3', 'http://[::1]:3000', 'https://app.test']) {
+      expect(fieldOf({ ...valid, baseUrl }), baseUrl).toBeUndefined();
+    }
+  });
+
+  it('refuses a baseUrl with a path (the cookies live on the whole origin; basePath moves the routes)', () => {
+    expect(fieldOf({ ...valid, baseUrl: 'https://example.com/app' })).toBe('baseUrl');
+    expect(() => resolveConfig({ ...valid, baseUrl: 'https://example.com/app' })).toThrow(/basePath/);
+    expect(fieldOf({ ...valid, baseUrl: 'https://example.com/?x=1' })).toBe('baseUrl');
+    expect(fieldOf({ ...valid, baseUrl: 'https://example.com/' })).toBeUndefined();
+    expect(resolveConfig({ ...valid, baseUrl: 'https://example.com', basePath: '/app/bff' }).redirectUri).toBe('https://example.com/app/bff/callback');
+  });
+
+  it('checks the cookie name and the error path', () => {
+    expect(fieldOf({ ...valid, cookieName: 'bad name' })).toBe('cookieName');
+    expect(fieldOf({ ...valid, cookieName: 'a;b' })).toBe('cookieName');
+    expect(fieldOf({ ...valid, errorPath: 'https://evil.example/' })).toBe('errorPath');
+    expect(fieldOf({ ...valid, errorPath: '//evil.example' })).toBe('errorPath');
+    expect(fieldOf({ ...valid, errorPath: '/signin?x=1' })).toBe('errorPath');
+    expect(resolveConfig({ ...valid, cookieName: 'shop', errorPath: '/signin' })).toMatchObject({ cookieName: 'shop', errorPath: '/signin' });
+    expect(resolveConfig(valid)).toMatchObject({ cookieName: 'cloakroom', errorPath: '/', redirectToBaseUrl: true });
+  });
+
   it('seals with the newest secret: the last of an array, the highest id of a record', () => {
     const a = 'a'.repeat(32);
     const b = 'b'.repeat(32);

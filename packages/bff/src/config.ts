@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { Logger } from './logger.js';
+import { safeReturnTo } from './return-to.js';
 import type { SessionStore } from './session-store.js';
 
 /** How the BFF authenticates calls to one upstream API. */
@@ -26,10 +27,31 @@ export interface ApiConfig {
 
 /** Configuration of {@link createBff}. */
 export interface BffConfig {
-  /** Public origin of the app that the browser sees, e.g. `https://app.example.com`. */
+  /**
+   * Public origin of the app that the browser sees, e.g. `https://app.example.com`: https, or http on
+   * a loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) for development, since the
+   * `__Host-` cookies are `Secure`. An origin only: to serve the BFF under a path, set `basePath`.
+   */
   baseUrl: string;
   /** Where the BFF's routes live. Default `/bff`. */
   basePath?: string;
+  /**
+   * Requests that reach the BFF under another host than `baseUrl`'s (`127.0.0.1` for `localhost`)
+   * are redirected to the same path on `baseUrl` before a sign-in starts, so that its cookies land
+   * where the browser comes back. The `Host` and `X-Forwarded-Host` headers are compared. Default
+   * true; turn it off behind a proxy that rewrites both.
+   */
+  redirectToBaseUrl?: boolean;
+  /**
+   * Where a person lands in the app when a route they navigate to (`/login`, `/callback`,
+   * `/logout/callback`) fails: a same-origin path, given `?cloakroom_error=<code>`. Default `/`.
+   */
+  errorPath?: string;
+  /**
+   * The cookies' name (after the `__Host-` prefix): the session cookie, `{name}-login` and
+   * `{name}-logout`. Default `cloakroom`. Give each BFF on one origin its own.
+   */
+  cookieName?: string;
   /** OpenID Provider issuer; its discovery document is fetched on first use. */
   issuer: string;
   /** The BFF's client id at the IdP. */
@@ -190,7 +212,11 @@ export interface ResolvedConfig
 }
 
 const MIN_SECRET_LENGTH = 32;
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Loopback hosts, where browsers treat plain http as a secure context (and keep `Secure` cookies). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
 
 /** Validates `config` and fills the defaults; throws a {@link ConfigError} naming the bad field. */
 export function resolveConfig(config: BffConfig): ResolvedConfig {
@@ -199,7 +225,16 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
   const issuer = parseUrl('issuer', config.issuer);
   if (issuer.search || issuer.hash) throw new ConfigError('issuer', 'must not have a query or fragment');
   const insecureIssuer = issuer.protocol === 'http:';
-  if (insecureIssuer && !LOOPBACK.has(issuer.hostname)) throw new ConfigError('issuer', 'must use https (http is allowed on loopback hosts only)');
+  if (insecureIssuer && !isLoopbackHost(issuer.hostname)) throw new ConfigError('issuer', 'must use https (http is allowed on loopback hosts only)');
+  if (base.protocol === 'http:' && !isLoopbackHost(base.hostname)) {
+    throw new ConfigError(
+      'baseUrl',
+      `must use https: the session cookies are __Host- cookies, which browsers keep only when Secure, and over plain http they are dropped, so sign-in could never complete. Plain http works on loopback hosts (http://localhost:3000, http://app.localhost:3000, http://127.0.0.1:3000); elsewhere serve the app over https (a TLS-terminating proxy in front is fine: set baseUrl to the https URL the browser sees).`,
+    );
+  }
+  if (base.pathname !== '/' || base.search || base.hash) {
+    throw new ConfigError('baseUrl', `must be an origin only (${base.origin}), not ${JSON.stringify(config.baseUrl)}: the BFF's cookies are __Host- cookies, which live on the whole origin; to serve the BFF under a path, set basePath (e.g. '/app/bff').`);
+  }
   requireString('clientId', config.clientId);
   const clientAuthentication = config.clientAuthentication ?? 'client_secret_basic';
   if (!CLIENT_AUTHENTICATION_METHODS.includes(clientAuthentication)) {
@@ -215,11 +250,20 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
 
   const basePath = config.basePath ?? '/bff';
   if (!/^\/[\w\-/]*[\w-]$/.test(basePath)) throw new ConfigError('basePath', 'must start with / and not end with /');
+  const errorPath = config.errorPath ?? '/';
+  if (safeReturnTo(errorPath, base.origin) !== errorPath || errorPath.includes('?') || errorPath.includes('#')) {
+    throw new ConfigError('errorPath', 'must be a relative path on this origin, without query or fragment');
+  }
+  const cookieName = config.cookieName ?? 'cloakroom';
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(cookieName)) throw new ConfigError('cookieName', 'may contain only letters, digits, _ and - (at most 40)');
 
   return {
     baseUrl: base.origin,
     origin: base.origin,
     basePath,
+    redirectToBaseUrl: config.redirectToBaseUrl ?? true,
+    errorPath,
+    cookieName,
     issuer: config.issuer,
     clientId: config.clientId,
     clientSecret: config.clientSecret,

@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { sealData, unsealData } from 'iron-session';
 import type { ResolvedConfig } from './config.js';
 import { chunkedCookie } from './chunked-cookie.js';
-import { SESSION_COOKIE } from './cookies.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { now, sessionLifetime } from './session-lifetime.js';
 import type { Session } from './session-store.js';
@@ -23,7 +22,7 @@ const MEMORY_LIMIT = 10_000;
  * still carrying the previous cookie does not present a rotated (spent) refresh token.
  */
 export function cookieSessions(config: ResolvedConfig): Sessions {
-  const cookie = chunkedCookie(SESSION_COOKIE, { sameSite: 'Strict', maxAge: config.session.absoluteLifetime });
+  const cookie = chunkedCookie(config.cookieName, { sameSite: 'Strict', maxAge: config.session.absoluteLifetime });
   const lifetime = sessionLifetime(config);
   const password = config.cookiePasswords;
   const writes = new KeyedMutex<string>();

@@ -3,11 +3,6 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sealData, unsealData } from 'iron-session';
 import type { ResolvedConfig } from './config.js';
 
-/** The session cookie's name without its `__Host-` prefix. */
-export const SESSION_COOKIE = 'cloakroom';
-/** The login transaction cookie's name without its `__Host-` prefix. */
-export const LOGIN_COOKIE = 'cloakroom-login';
-
 /**
  * Reads and writes one sealed cookie. Values are sealed with iron-session (AES-256-CBC + HMAC);
  * the newest password seals, all configured passwords unseal, so secrets can rotate.

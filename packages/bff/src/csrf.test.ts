@@ -29,6 +29,14 @@ describe('requireCsrfHeader', () => {
     expect(await status({ 'x-csrf': '1', 'sec-fetch-site': 'same-site' })).toEqual({ status: 403, code: 'csrf_failed' });
   });
 
+  it('names the origin it expected, so that a misconfigured baseUrl is found at once', async () => {
+    const response = await app.request('/x', { method: 'POST', headers: { 'x-csrf': '1', origin: 'http://localhost:5173' } });
+    expect(await response.json()).toMatchObject({
+      code: 'csrf_failed',
+      detail: 'The request comes from the origin "http://localhost:5173"; this BFF expects http://localhost:3000 (its baseUrl).',
+    });
+  });
+
   it('refuses a foreign Origin, even with the header', async () => {
     expect(await status({ 'x-csrf': '1', origin: 'https://evil.example' }, 'POST')).toEqual({ status: 403, code: 'csrf_failed' });
     expect(await status({ 'x-csrf': '1', origin: 'http://localhost:3001' }, 'POST')).toEqual({ status: 403, code: 'csrf_failed' });

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ResolvedConfig } from './config.js';
-import { sealedCookie, SESSION_COOKIE } from './cookies.js';
+import { sealedCookie } from './cookies.js';
 import { BffError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { now, sessionLifetime, type SessionLifetime } from './session-lifetime.js';
@@ -44,7 +44,7 @@ interface SessionTicket {
 
 /** Sessions kept in a {@link SessionStore}; the cookie holds only the session id. */
 export function storedSessions(config: ResolvedConfig, store: SessionStore): Sessions {
-  const cookie = sealedCookie<SessionTicket>(config, SESSION_COOKIE, {
+  const cookie = sealedCookie<SessionTicket>(config, config.cookieName, {
     sameSite: 'Strict',
     maxAge: config.session.absoluteLifetime,
     isValid: (value) => typeof value.id === 'string' && value.id.length > 0,

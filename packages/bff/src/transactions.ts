@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from './config.js';
-import { LOGIN_COOKIE, sealedCookie, type SealedCookie } from './cookies.js';
+import { sealedCookie, type SealedCookie } from './cookies.js';
 
 /** What the BFF must remember between `/login` and `/callback`: the values that bind the two. */
 export interface LoginTransaction {
@@ -31,7 +31,7 @@ function transactionCookie<T extends object>(config: ResolvedConfig, name: strin
 }
 
 export const loginTransactionCookie = (config: ResolvedConfig) =>
-  transactionCookie<LoginTransaction>(config, LOGIN_COOKIE, ['state', 'nonce', 'codeVerifier', 'returnTo']);
+  transactionCookie<LoginTransaction>(config, `${config.cookieName}-login`, ['state', 'nonce', 'codeVerifier', 'returnTo']);
 
 export const logoutTransactionCookie = (config: ResolvedConfig) =>
-  transactionCookie<LogoutTransaction>(config, 'cloakroom-logout', ['state', 'returnTo']);
+  transactionCookie<LogoutTransaction>(config, `${config.cookieName}-logout`, ['state', 'returnTo']);

@@ -32,18 +32,20 @@ afterAll(async () => {
 
 /**
  * Signs in while rewriting the browser's request to the BFF's callback with `rewrite`, and answers
- * what the callback said (status, problem code) and whether a session came of it.
+ * what the callback said (status, and the error code of its redirect into the app) and whether a
+ * session came of it. A person navigates to the callback: a failure is a redirect, never JSON.
  */
 async function signInRewritingCallback(origin: string, rewrite: (url: URL, headers: Headers) => Promise<void>) {
   const realFetch = globalThis.fetch;
-  let callback: { status: number; body: unknown } | undefined;
+  let callback: { status: number; location: string | null; error: string | null } | undefined;
   const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (!url.href.startsWith(`${origin}/bff/callback`)) return realFetch(input, init);
     const headers = new Headers(init?.headers);
     await rewrite(url, headers);
     const response = await realFetch(url, { ...init, headers });
-    callback = { status: response.status, body: response.status >= 400 ? await response.clone().json() : undefined };
+    const location = response.headers.get('location');
+    callback = { status: response.status, location, error: location ? new URL(location, origin).searchParams.get('cloakroom_error') : null };
     return response;
   });
   const browser = new TestBrowser();
@@ -59,13 +61,12 @@ async function signInRewritingCallback(origin: string, rewrite: (url: URL, heade
 describe('the callback refuses a tampered sign-in', () => {
   it('accepts the untouched flow (the rewriting itself breaks nothing)', async () => {
     const result = await signInRewritingCallback(honest.bff.origin, async () => {});
-    expect(result.status).toBe(302);
-    expect(result.session).toMatchObject({ authenticated: true });
+    expect(result).toMatchObject({ status: 302, location: '/', error: null, session: { authenticated: true } });
   });
 
   it('refuses an authorization response from another issuer (iss, RFC 9207)', async () => {
     const result = await signInRewritingCallback(honest.bff.origin, async (url) => url.searchParams.set('iss', 'https://evil.example'));
-    expect(result).toMatchObject({ status: 400, body: { code: 'invalid_callback' }, session: { authenticated: false } });
+    expect(result).toMatchObject({ status: 302, location: '/?cloakroom_error=invalid_callback', session: { authenticated: false } });
   });
 
   it('refuses an ID token whose nonce is not the one this browser sent', async () => {
@@ -78,12 +79,12 @@ describe('the callback refuses a tampered sign-in', () => {
       const forged = await sealData({ ...transaction, nonce: 'not-the-nonce' }, { password: COOKIE_SECRET, ttl: 600 });
       headers.set('cookie', cookies.replace(seal, forged));
     });
-    expect(result).toMatchObject({ status: 400, body: { code: 'invalid_callback' }, session: { authenticated: false } });
+    expect(result).toMatchObject({ status: 302, location: '/?cloakroom_error=invalid_callback', session: { authenticated: false } });
   });
 
   it('refuses an ID token whose signature does not verify with the IdP keys, even over the back channel', async () => {
     const result = await signInRewritingCallback(intercepted.bff.origin, async () => {});
-    expect(result).toMatchObject({ status: 400, body: { code: 'invalid_callback' }, session: { authenticated: false } });
+    expect(result).toMatchObject({ status: 302, location: '/?cloakroom_error=invalid_callback', session: { authenticated: false } });
     expect(intercepted.bff.logger.lines.map((line) => JSON.parse(line))).toContainEqual(
       expect.objectContaining({ message: 'identity provider request failed', operation: 'authorization_code_grant', errorCode: 'id_token_ERR_JWS_SIGNATURE_VERIFICATION_FAILED' }),
     );
@@ -94,6 +95,14 @@ describe('the callback refuses a tampered sign-in', () => {
       const state = url.searchParams.get('state')!;
       url.search = new URLSearchParams({ error: 'access_denied', error_description: '<script>', state, iss: honest.idp.issuer }).toString();
     });
-    expect(result).toMatchObject({ status: 400, body: { code: 'login_failed', detail: 'The identity provider answered access_denied.' } });
+    // The code only: nothing the IdP or the request said (its error_description) reaches the page.
+    expect(result).toMatchObject({ status: 302, location: '/?cloakroom_error=login_failed', session: { authenticated: false } });
+  });
+
+  it('keeps answering problem JSON to a fetch of the callback (not a navigation)', async () => {
+    const response = await new TestBrowser().fetch(`${honest.bff.origin}/bff/callback?code=x&state=y`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ code: 'invalid_callback' });
   });
 });

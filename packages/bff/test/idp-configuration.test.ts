@@ -148,13 +148,13 @@ describe('a client secret the IdP refuses', () => {
     expect(logger.text()).not.toContain('not-the-secret-of-this-client');
   });
 
-  it('answers the callback with 502 idp_rejected, not internal_error, when the code exchange is refused', async () => {
+  it('lands the person in the app with idp_rejected (not internal_error) when the code exchange is refused', async () => {
     const stack = await startStack(() => ({}), { bff: { clientSecret: 'not-the-secret-of-this-client', pushedAuthorizationRequests: false } });
     try {
       const browser = new TestBrowser();
       const { response } = await signIn(browser, `${stack.bff.origin}/bff/login`, alice);
-      expect(response.status).toBe(502);
-      expect(await response.json()).toMatchObject({ code: 'idp_rejected' });
+      expect(response.visited.at(-2)).toMatch(new RegExp(`^${stack.bff.origin}/bff/callback\\?`));
+      expect(response.url).toBe(`${stack.bff.origin}/?cloakroom_error=idp_rejected`);
       expect(stack.bff.logger.lines.map((line) => JSON.parse(line))).toContainEqual(
         expect.objectContaining({ operation: 'authorization_code_grant', status: 401, error: 'invalid_client' }),
       );

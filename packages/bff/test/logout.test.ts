@@ -34,12 +34,22 @@ describe('RP-initiated logout', () => {
     expect(await again.text()).toContain('name="password"');
   });
 
-  it('refuses a logout callback whose state it did not issue', async () => {
+  it('lands a logout callback whose state it did not issue on the root, not on its returnTo', async () => {
     const browser = await signedIn();
-    await logout(browser);
-    const forged = await browser.fetch(`${origin}/bff/logout/callback?state=forged`);
-    expect(forged.status).toBe(400);
-    expect(await forged.json()).toMatchObject({ code: 'invalid_callback' });
+    await logout(browser, '?returnTo=%2Fgoodbye');
+    const forged = await browser.follow(`${origin}/bff/logout/callback?state=forged`);
+    expect(forged.visited).toEqual([`${origin}/bff/logout/callback?state=forged`, `${origin}/`]);
+  });
+
+  it('lands a replayed logout callback (Back after signing out) signed out on the root, with no error', async () => {
+    const browser = await signedIn();
+    const { endSessionUrl } = await (await logout(browser, '?returnTo=%2Fgoodbye')).json();
+    const confirm = await browser.follow(endSessionUrl, { initiator: origin });
+    const back = await submitForm(browser, { url: confirm.url, html: await confirm.text() }, { button: 'Sign out' });
+    const callback = back.visited.find((url) => url.startsWith(`${origin}/bff/logout/callback?`))!;
+    const replayed = await browser.follow(callback, { initiator: null });
+    expect(replayed.visited).toEqual([callback, `${origin}/`]);
+    expect(await (await browser.fetch(`${origin}/bff/session`, { headers: json })).json()).toEqual({ authenticated: false });
   });
 
   it('refuses an off-site returnTo', async () => {

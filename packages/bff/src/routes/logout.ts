@@ -1,7 +1,6 @@
 import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
-import { BffError } from '../errors.js';
 import { logoutTransactionCookie } from '../transactions.js';
 import { revokeRefreshTokens } from '../revocation.js';
 import { requireReturnTo } from '../return-to.js';
@@ -46,16 +45,18 @@ export function logout({ config, provider, sessions, logger }: BffDeps): Handler
   };
 }
 
-/** `GET {basePath}/logout/callback?state=…`: the IdP's redirect after logout; back to the app. */
+/**
+ * `GET {basePath}/logout/callback?state=…`: the IdP's redirect after logout; back to the `returnTo`
+ * given to `/logout`. A stale or replayed one (Back after signing out, a second tab) was signed out
+ * already: it lands on the app's root, with nothing to report.
+ */
 export function logoutCallback({ config }: BffDeps): Handler {
   const transactions = logoutTransactionCookie(config);
   return async (c) => {
     const transaction = await transactions.read(c);
     transactions.clear(c);
-    if (!transaction || transaction.state !== c.req.query('state')) {
-      throw new BffError(400, 'invalid_callback', 'This sign-out was not started here, or it expired.');
-    }
+    const matches = transaction !== undefined && transaction.state === c.req.query('state');
     c.header('Cache-Control', 'no-store');
-    return c.redirect(transaction.returnTo, 302);
+    return c.redirect(matches ? transaction.returnTo : '/', 302);
   };
 }
