@@ -1,5 +1,6 @@
 export { createBff, type Bff } from './app.js';
-export { ConfigError, type ApiConfig, type ApiTokenType, type BffConfig, type SessionConfig } from './config.js';
+export { appSecurityHeaders, type ContentSecurityPolicyDirectives } from './app-security-headers.js';
+export { ConfigError, type ApiConfig, type ApiTokenType, type BffConfig, type ClientAuthenticationMethod, type ClientPrivateKey, type LoginParameter, type SessionConfig } from './config.js';
 export { BffError, type BffErrorCode } from './errors.js';
 export { consoleLogger, redact, type Logger } from './logger.js';
 export type { LogoutResult } from './routes/logout.js';
