@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { createBff, type BffConfig } from '@cloakroom/bff';
+import { appSecurityHeaders, createBff, type BffConfig } from '@cloakroom/bff';
 // The demo's client at the embedded dev IdP; a real deployment configures its own.
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ORDERS_API } from '@cloakroom/idp/demo';
 import { serve } from '@hono/node-server';
@@ -33,6 +33,20 @@ export const DEMO_DEFAULTS = {
   ordersResource: ORDERS_API,
 };
 
+/**
+ * The demo's settings from the environment, shared by the static server (`src/main.ts`) and the Vite
+ * dev server (`apps/web/vite.config.ts`): `IDP_ISSUER`, `API_URL`, `CLIENT_SECRET`, `COOKIE_SECRET`
+ * (comma-separated to rotate). The port is each server's own business.
+ */
+export function demoOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DemoOptions {
+  return {
+    ...(env.IDP_ISSUER ? { issuer: env.IDP_ISSUER } : {}),
+    ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
+    ...(env.CLIENT_SECRET ? { clientSecret: env.CLIENT_SECRET } : {}),
+    ...(env.COOKIE_SECRET ? { cookieSecret: env.COOKIE_SECRET.split(',') } : {}),
+  };
+}
+
 /** The demo's BFF config for an app served at `baseUrl`. */
 export function demoBffConfig(baseUrl: string, options: DemoOptions = {}): BffConfig {
   return {
@@ -56,6 +70,8 @@ export function demoBffConfig(baseUrl: string, options: DemoOptions = {}): BffCo
 export function createDemoApp(baseUrl: string, options: DemoOptions = {}): Hono {
   const app = new Hono();
   app.route('/', createBff(demoBffConfig(baseUrl, options)));
+  // The SPA's pages get the headers the BFF's routes have (a strict CSP, no framing, nosniff).
+  app.use('*', appSecurityHeaders());
   app.use('*', serveStatic({ root: webDist }));
   app.get('*', serveStatic({ root: webDist, path: 'index.html' }));
   return app;

@@ -4,6 +4,7 @@ import { NavBar } from './components/NavBar.js';
 import { OrdersPanel } from './components/OrdersPanel.js';
 import { ProfilePanel } from './components/ProfilePanel.js';
 import { SessionNotices } from './components/SessionNotices.js';
+import { SignInProblem } from './components/SignInProblem.js';
 import { SignInPanel } from './components/SignInPanel.js';
 import { UserMenu } from './components/UserMenu.js';
 import { usePath } from './usePath.js';
@@ -26,6 +27,7 @@ export function App() {
         </SignedIn>
       </header>
       <SessionNotices />
+      <SignInProblem />
 
       {status === 'loading' && (
         <p className="muted" role="status" data-testid="loading">

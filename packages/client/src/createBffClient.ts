@@ -1,9 +1,10 @@
 import { BffError, endsSession, toBffError } from './BffError.js';
-import { normalizeBasePath } from './bffPath.js';
+import { normalizeBasePath, resolveBffPath } from './bffPath.js';
 import { createBffFetch } from './createBffFetch.js';
 import { createEmitter } from './emitter.js';
 import { atExpiry } from './expiryTimer.js';
 import { watchFocus } from './focusWatcher.js';
+import { takeLoginError } from './loginError.js';
 import { setLoginMark, takeLoginMark } from './loginMark.js';
 import { assignLocation, currentRelativeUrl, isAbsoluteHttpUrl } from './navigation.js';
 import { sessionEvent } from './sessionEvents.js';
@@ -11,7 +12,7 @@ import { errorState, LOADING_STATE, parseSessionResponse, reuseIfEqual, UNAUTHEN
 import { singleFlight } from './singleFlight.js';
 import { createStore } from './store.js';
 import { openTabChannel } from './tabChannel.js';
-import type { BffClient, BffClientEvent, BffClientOptions, FetchLike, LoginOptions, SessionState, User } from './types.js';
+import type { BffClient, BffClientEvent, BffClientOptions, FetchLike, LoginOptions, LogoutOptions, SessionState, User } from './types.js';
 
 /** Body of `POST /logout`. */
 interface LogoutResponse {
@@ -49,6 +50,10 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
   // already on its way cannot bring back a session we know is gone.
   let generation = 0;
   let lastRequestAt = -Infinity;
+  // Set by logout(): `loggingOut` until it fails (or for good: the user signed out here), `leaving` until
+  // the page is left too, or until logout() resolves on a page that stays. While leaving, nothing automatic runs.
+  let loggingOut = false;
+  let leaving = false;
   // Open only while the store has subscribers (see whileObserved below).
   let channel: BroadcastChannel | null = null;
   let observed = false;
@@ -80,7 +85,7 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
 
   const update = (next: SessionState<TUser>, expired: boolean, tellOtherTabs: boolean) => {
     const before = store.get();
-    store.set(reuseIfEqual(before, next));
+    store.set(reuseIfEqual(before, { ...next, loginError: before.loginError }));
     watchExpiry();
     const event = sessionEvent(before, store.get(), expired, () => takeLoginMark(loginMarkKey));
     if (!event) return;
@@ -101,6 +106,8 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
   const sessionFetch = createBffFetch({ basePath, fetch });
 
   const load = singleFlight(async (cause: LoadCause): Promise<SessionState<TUser>> => {
+    // A focus, another tab or the expiry timer must not move the state of a page that is signing out.
+    if (leaving && cause !== 'refresh') return store.get();
     const startedAt = generation;
     lastRequestAt = Date.now();
     let next: SessionState<TUser>;
@@ -130,26 +137,45 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
     navigate(`${basePath}/login?${query}`);
   };
 
-  const logout = async () => {
+  const logout = async ({ returnTo }: LogoutOptions = {}) => {
+    // Refused before anything happens: `navigate` may follow it below.
+    if (returnTo) resolveBffPath('', returnTo);
+    loggingOut = leaving = true;
+    // A /session answer already on its way must not move the state either.
+    generation += 1;
     let endSessionUrl: unknown = null;
     try {
-      ({ endSessionUrl } = await sessionFetch.json<LogoutResponse>('/logout', { method: 'POST' }));
+      ({ endSessionUrl } = await sessionFetch.json<LogoutResponse>(returnTo ? `/logout?${new URLSearchParams({ returnTo })}` : '/logout', { method: 'POST' }));
     } catch (error) {
       // Already signed out on the server: the goal is reached. Anything else is the caller's to show.
-      if (!(error instanceof BffError && endsSession(error))) throw error;
+      if (!(error instanceof BffError && endsSession(error))) {
+        loggingOut = leaving = false;
+        throw error;
+      }
     }
     endSession(false);
-    if (typeof endSessionUrl === 'string' && isAbsoluteHttpUrl(endSessionUrl)) navigate(endSessionUrl);
+    const next = typeof endSessionUrl === 'string' && isAbsoluteHttpUrl(endSessionUrl) ? endSessionUrl : returnTo;
+    // Staying: the client watches again, but `loggingOut` stays, so nothing signs the user back in by itself.
+    if (next) navigate(next);
+    else leaving = false;
   };
+
+  const setLoginError = (loginError: string | null) => store.set({ ...store.get(), loginError });
 
   return {
     basePath,
     getSnapshot: store.get,
     subscribe: store.subscribe,
-    refresh: () => load('refresh'),
+    refresh: () => {
+      // Here, not at creation: on a server, or during a render, the URL must not be touched.
+      takeLoginError(setLoginError);
+      return load('refresh');
+    },
     bffFetch,
     login,
     logout,
+    isLoggingOut: () => loggingOut,
+    clearLoginError: () => void (store.get().loginError && setLoginError(null)),
     on: events.on,
   };
 }

@@ -9,6 +9,7 @@ export type {
   BffJsonInit,
   FetchLike,
   LoginOptions,
+  LogoutOptions,
   SessionState,
   SessionStatus,
   User,

@@ -2,13 +2,14 @@ import { BffError } from './BffError.js';
 import type { SessionState } from './types.js';
 
 /** Before the first answer from `/session`. */
-export const LOADING_STATE: SessionState<never> = { status: 'loading', user: null, expiresAt: null, error: null };
+export const LOADING_STATE: SessionState<never> = { status: 'loading', user: null, expiresAt: null, error: null, loginError: null };
 
 export const UNAUTHENTICATED_STATE: SessionState<never> = {
   status: 'unauthenticated',
   user: null,
   expiresAt: null,
   error: null,
+  loginError: null,
 };
 
 /** Turns the body of `GET /session` into a state; throws `invalid_response` on anything else. */
@@ -18,7 +19,8 @@ export function parseSessionResponse<TUser>(body: unknown): SessionState<TUser> 
   if (authenticated !== true || typeof user !== 'object' || !user) {
     throw new BffError({ status: 200, code: 'invalid_response', title: 'Unreadable /session answer' });
   }
-  return { status: 'authenticated', user: user as TUser, expiresAt: typeof expiresAt === 'number' ? expiresAt : null, error: null };
+  // `loginError` is the client's own: update() keeps the current one.
+  return { status: 'authenticated', user: user as TUser, expiresAt: typeof expiresAt === 'number' ? expiresAt : null, error: null, loginError: null };
 }
 
 /** The state after a failed refresh: what we knew (user, expiresAt) stays, the error is added. */

@@ -1,4 +1,4 @@
-import type { BffError } from './BffError.js';
+import type { BffError, BffErrorCode } from './BffError.js';
 
 /**
  * Claims of the signed-in user, as the BFF's `/session` route returns them.
@@ -21,11 +21,26 @@ export type SessionStatus = 'loading' | 'authenticated' | 'unauthenticated' | 'e
  * `expiresAt` is the end of the session in epoch **seconds**, exactly as the BFF sends it.
  * On `'error'`, `user` and `expiresAt` keep the last known values (the session may well still be alive).
  */
-export type SessionState<TUser = User> =
+export type SessionState<TUser = User> = (
   | { status: 'loading'; user: null; expiresAt: null; error: null }
   | { status: 'authenticated'; user: TUser; expiresAt: number | null; error: null }
   | { status: 'unauthenticated'; user: null; expiresAt: null; error: null }
-  | { status: 'error'; user: TUser | null; expiresAt: number | null; error: BffError };
+  | { status: 'error'; user: TUser | null; expiresAt: number | null; error: BffError }
+) & {
+  /**
+   * Why the last trip through the BFF's sign-in or sign-out pages failed: the stable error code
+   * (`'login_failed'`, `'invalid_callback'`, `'idp_unavailable'`, `'idp_rejected'`, `'invalid_request'`, …)
+   * that the BFF put in the `cloakroom_error` query parameter of its redirect back to the app; `null` when none.
+   *
+   * Read once, on the first {@link BffClient.refresh} in a browser (never on a server, never during a render),
+   * and taken off the address bar at once with `history.replaceState` (path, other parameters, hash and
+   * `history.state` kept), so a reload or a shared link does not show it again. Only a plain code
+   * (`/^[a-z_]{1,64}$/`) is taken: anything else in the parameter is removed and ignored, so the app never
+   * renders text a link's author wrote. Map the code to your own message; it stays until
+   * {@link BffClient.clearLoginError}.
+   */
+  loginError: BffErrorCode | null;
+};
 
 /** The subset of `fetch` the client uses; `globalThis.fetch` fits, and so does a test stub. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -83,6 +98,16 @@ export interface LoginOptions {
   ui_locales?: string;
 }
 
+/** Options of {@link BffClient.logout}. */
+export interface LogoutOptions {
+  /**
+   * Same-origin path (`/goodbye`) to land on once signed out: sent to the BFF (`POST /logout?returnTo=…`), which
+   * has the IdP send the browser back there, or followed directly when the IdP has no end-session endpoint.
+   * Default: the BFF's own default, `/`, after the IdP; and staying on the page when there is no IdP trip.
+   */
+  returnTo?: string;
+}
+
 /** `RequestInit` for {@link BffFetch.json}: `body` is any JSON-serialisable value. */
 export interface BffJsonInit extends Omit<RequestInit, 'body'> {
   body?: unknown;
@@ -129,11 +154,26 @@ export interface BffClient<TUser = User> {
   /** Navigates the whole page to the BFF's login route. */
   readonly login: (options?: LoginOptions) => void;
   /**
-   * Ends the session at the BFF, then navigates to the IdP's end-session URL when the BFF
-   * gives one, or just moves the state to `'unauthenticated'`. Rejects (keeping the session) when
-   * the BFF refuses for another reason than the session being already gone.
+   * Ends the session at the BFF (`POST /logout`, with `returnTo` when given), moves the state to
+   * `'unauthenticated'`, then navigates to the IdP's end-session URL when the BFF gives one, else to
+   * `returnTo` when given, else stays on the page. Rejects (keeping the session) when the BFF refuses for
+   * another reason than the session being already gone, and at once for a `returnTo` that is not a
+   * same-origin path.
+   *
+   * From the call until the page is left, the client starts nothing by itself: no refetch on focus, on
+   * another tab's news or at `expiresAt`, so nothing can bring the session back or send the page elsewhere
+   * before the IdP has ended its session. See {@link BffClient.isLoggingOut}.
    */
-  readonly logout: () => Promise<void>;
+  readonly logout: (options?: LogoutOptions) => Promise<void>;
+  /**
+   * `true` from a {@link BffClient.logout} call until it fails or the page is left, including on a page
+   * that stays after signing out: the user chose to sign out here. Automatic sign-ins
+   * (`<RequireAuth redirectToLogin>`) must not start then, or the IdP session that the logout is ending
+   * would sign the user straight back in. An explicit {@link BffClient.login} always works.
+   */
+  readonly isLoggingOut: () => boolean;
+  /** Sets {@link SessionState.loginError} back to `null` (e.g. when the user dismisses the message). */
+  readonly clearLoginError: () => void;
   /**
    * Calls `listener` (in a microtask) each time `event` happens; returns the function that stops it.
    *

@@ -9,6 +9,13 @@ it('imports and creates a client without a DOM', () => {
   expect(client.getSnapshot().status).toBe('loading');
 });
 
+it('has no loginError and reads no URL where there is no page', async () => {
+  const client = createBffClient({ fetch: fakeServer().fetch });
+  expect((await client.refresh()).loginError).toBeNull();
+  client.clearLoginError();
+  expect(client.getSnapshot().loginError).toBeNull();
+});
+
 it('logs in back to "/" where there is no current page', () => {
   const navigate = vi.fn();
   createBffClient({ navigate }).login();

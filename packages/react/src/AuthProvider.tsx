@@ -1,6 +1,6 @@
 import { createBffClient } from '@cloakroom/client';
 import type { BffClient } from '@cloakroom/client';
-import { useEffect, useState } from 'react';
+import { createElement, useEffect, useState } from './react.js';
 import type { ReactNode } from 'react';
 import { BffClientContext } from './BffClientContext.js';
 
@@ -34,5 +34,6 @@ export function AuthProvider({ client, basePath, children }: AuthProviderProps) 
     if (activeClient.getSnapshot().status === 'loading') void activeClient.refresh();
   }, [activeClient]);
 
-  return <BffClientContext.Provider value={activeClient}>{children}</BffClientContext.Provider>;
+  // createElement rather than JSX: no import of react/jsx-runtime for this one element.
+  return createElement(BffClientContext.Provider, { value: activeClient }, children);
 }

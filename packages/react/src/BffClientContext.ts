@@ -1,5 +1,5 @@
 import type { BffClient } from '@cloakroom/client';
-import { createContext } from 'react';
+import { createContext } from './react.js';
 
 /** The client that {@link AuthProvider} hands down; `null` outside any provider. */
 // `any`: one context serves every user type; useSession<TUser>() narrows it at the edge.

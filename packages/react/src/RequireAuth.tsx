@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef } from './react.js';
 import type { ReactNode } from 'react';
 import { useSession } from './useSession.js';
 
@@ -9,7 +9,8 @@ export interface RequireAuthProps {
   fallback?: ReactNode;
   /**
    * When the BFF says there is no session, go to the login page, coming back to the current path
-   * and query afterwards. Once per mount: never in a loop, and once under StrictMode.
+   * and query afterwards. Once per mount: never in a loop, and once under StrictMode. Never after the
+   * user chose to sign out on this page (`logout()`), which would sign them straight back in.
    */
   redirectToLogin?: boolean;
 }
@@ -24,16 +25,16 @@ export interface RequireAuthProps {
  * </RequireAuth>
  */
 export function RequireAuth({ children, fallback = null, redirectToLogin = false }: RequireAuthProps) {
-  const { status, user, login } = useSession();
+  const { status, user, login, isLoggingOut } = useSession();
   const mustRedirect = redirectToLogin && status === 'unauthenticated';
   // A ref, not state: it survives StrictMode's second effect run, which must not log in again.
-  const redirected = useRef(false);
+  const redirectedRef = useRef(false);
 
   useEffect(() => {
-    if (!mustRedirect || redirected.current) return;
-    redirected.current = true;
+    if (!mustRedirect || redirectedRef.current || isLoggingOut()) return;
+    redirectedRef.current = true;
     login();
-  }, [mustRedirect, login]);
+  }, [mustRedirect, login, isLoggingOut]);
 
   return user ? children : fallback;
 }

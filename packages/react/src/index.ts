@@ -5,6 +5,7 @@ export type { UseSessionResult } from './useSession.js';
 export { useBffFetch } from './useBffFetch.js';
 export { useBffClient } from './useBffClient.js';
 export { SignedIn } from './SignedIn.js';
+export type { SignedInProps } from './SignedIn.js';
 export { SignedOut } from './SignedOut.js';
 export { RequireAuth } from './RequireAuth.js';
 export type { RequireAuthProps } from './RequireAuth.js';
@@ -21,6 +22,7 @@ export type {
   BffJsonInit,
   FetchLike,
   LoginOptions,
+  LogoutOptions,
   ProblemDetails,
   SessionState,
   SessionStatus,

@@ -1,5 +1,5 @@
 import type { BffClient, User } from '@cloakroom/client';
-import { useContext } from 'react';
+import { useContext } from './react.js';
 import { BffClientContext } from './BffClientContext.js';
 
 /** The {@link BffClient} of the nearest {@link AuthProvider}; throws outside one. */

@@ -111,6 +111,52 @@ describe('AuthProvider + useSession', () => {
   });
 });
 
+describe('loginError', () => {
+  function SignInProblem() {
+    const { loginError, clearLoginError } = useSession();
+    if (!loginError) return <p>no problem</p>;
+    return (
+      <p role="alert">
+        Sign-in failed: {loginError}
+        <button type="button" onClick={clearLoginError}>
+          Dismiss
+        </button>
+      </p>
+    );
+  }
+
+  it('shows the code the BFF redirected back with, once, off the URL, until dismissed (StrictMode)', async () => {
+    window.history.replaceState(null, '', '/orders?cloakroom_error=idp_unavailable&tab=open#list');
+    const client = createBffClient({ fetch: fakeBff({ 'GET /bff/session': signedOut }).fetch, crossTab: false });
+    render(
+      <StrictMode>
+        <AuthProvider client={client}>
+          <SignInProblem />
+        </AuthProvider>
+      </StrictMode>,
+    );
+    expect((await screen.findByRole('alert')).textContent).toBe('Sign-in failed: idp_unavailable' + 'Dismiss');
+    expect(location.pathname + location.search + location.hash).toBe('/orders?tab=open#list');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
+    expect(screen.getByText('no problem')).toBeTruthy();
+    expect(client.getSnapshot().loginError).toBeNull();
+  });
+
+  it('never renders a value that is not a plain code', async () => {
+    window.history.replaceState(null, '', '/?cloakroom_error=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E');
+    const client = createBffClient({ fetch: fakeBff({ 'GET /bff/session': signedOut }).fetch, crossTab: false });
+    render(
+      <AuthProvider client={client}>
+        <SignInProblem />
+      </AuthProvider>,
+    );
+    await act(() => client.refresh());
+    expect(screen.getByText('no problem')).toBeTruthy();
+    expect(location.search).toBe('');
+  });
+});
+
 describe('hooks', () => {
   it('useBffFetch and useBffClient give the provider’s client, stable across renders', async () => {
     const client = createBffClient({ fetch: fakeBff({ 'GET /bff/session': signedIn }).fetch });

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { StrictMode } from 'react';
 import type { ReactNode } from 'react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthProvider, createBffClient, RequireAuth, SignedIn, SignedOut } from '../src/index.js';
-import type { BffClient } from '../src/index.js';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { AuthProvider, createBffClient, RequireAuth, SignedIn, SignedOut, useSession } from '../src/index.js';
+import type { BffClient, User } from '../src/index.js';
 import { fakeBff, jsonResponse, signedIn, signedOut } from './fakeBff.js';
 
 afterEach(cleanup);
@@ -20,10 +20,10 @@ const error503 = () =>
   });
 
 /** A client whose /session answers whatever `answer` is when asked. */
-function clientAnswering(initial: () => Response) {
+function clientAnswering(initial: () => Response, endSessionUrl: string | null = null) {
   let answer = initial;
   const navigate = vi.fn();
-  const bff = fakeBff({ 'GET /bff/session': () => answer(), 'POST /bff/logout': () => jsonResponse({ endSessionUrl: null }) });
+  const bff = fakeBff({ 'GET /bff/session': () => answer(), 'POST /bff/logout': () => jsonResponse({ endSessionUrl }) });
   const client = createBffClient({ fetch: bff.fetch, navigate, crossTab: false, refetchOnFocus: false });
   return { client, navigate, calls: bff.calls, answerWith: (next: () => Response) => (answer = next) };
 }
@@ -75,6 +75,59 @@ describe('<SignedIn> and <SignedOut>', () => {
     );
     await act(() => client.refresh());
     expect(client.getSnapshot().status).toBe('error');
+    expect(visibleText()).toBe('');
+  });
+});
+
+describe('<SignedIn> with a function', () => {
+  interface Buyer {
+    sub: string;
+    name: string;
+    roles: string[];
+  }
+
+  it('calls it with the signed-in user, typed and never null', async () => {
+    const { client } = clientAnswering(() =>
+      jsonResponse({ authenticated: true, user: { sub: 'alice', name: 'Alice Example', roles: ['buyer', 'admin'] }, expiresAt: null }),
+    );
+    render(
+      <AuthProvider client={client}>
+        <SignedIn>
+          {(user) => {
+            expectTypeOf(user).toEqualTypeOf<User>();
+            return <p>hello {user.sub}</p>;
+          }}
+        </SignedIn>
+        <SignedIn<Buyer>>
+          {(buyer) => {
+            expectTypeOf(buyer).toEqualTypeOf<Buyer>();
+            return <p>{buyer.roles.join(' and ')}</p>;
+          }}
+        </SignedIn>
+        <SignedOut>
+          <p>signed out</p>
+        </SignedOut>
+      </AuthProvider>,
+    );
+    expect(visibleText()).toBe('');
+    await screen.findByText('hello alice');
+    expect(visibleText()).toBe('hello alicebuyer and admin');
+
+    await act(() => client.logout());
+    expect(visibleText()).toBe('signed out');
+  });
+
+  it('does not call it while loading or signed out', async () => {
+    const { client } = clientAnswering(signedOut);
+    const child = vi.fn(() => 'user');
+    render(
+      <AuthProvider client={client}>
+        <SignedIn>{child}</SignedIn>
+      </AuthProvider>,
+    );
+    await act(() => client.refresh());
+    expect(client.getSnapshot().status).toBe('unauthenticated');
+    expect(child).not.toHaveBeenCalled();
     expect(visibleText()).toBe('');
   });
 });
@@ -151,12 +204,76 @@ describe('<RequireAuth>', () => {
   });
 
   it('with redirectToLogin, leaves a signed-in user where they are, and logs in once when the session ends', async () => {
-    const { client, navigate } = clientAnswering(signedIn);
+    const { client, navigate, answerWith } = clientAnswering(signedIn);
     renderGuard(client, { redirectToLogin: true });
     await screen.findByText('orders');
     expect(navigate).not.toHaveBeenCalled();
 
+    answerWith(signedOut);
+    await act(() => client.refresh());
+    expect(navigate).toHaveBeenCalledExactlyOnceWith('/bff/login?returnTo=%2Forders%3Ftab%3Dopen');
+  });
+
+  it('with redirectToLogin, lets a sign-out reach the IdP instead of logging straight back in', async () => {
+    const endSessionUrl = 'http://127.0.0.1:4000/session/end?client_id=bff';
+    const { client, navigate } = clientAnswering(signedIn, endSessionUrl);
+    renderGuard(client, { redirectToLogin: true, fallback: <p>signed out</p> });
+    await screen.findByText('orders');
+
     await act(() => client.logout());
+    await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    expect(visibleText()).toBe('signed out');
+    expect(navigate.mock.calls).toEqual([[endSessionUrl]]);
+  });
+
+  it('with redirectToLogin, stays signed out on a page that stays after logout, and an explicit login still works', async () => {
+    const { client, navigate } = clientAnswering(signedIn);
+    function SignInButton() {
+      const { login } = useSession();
+      return (
+        <button type="button" onClick={() => login()}>
+          Sign in
+        </button>
+      );
+    }
+    render(
+      <AuthProvider client={client}>
+        <RequireAuth redirectToLogin fallback={<SignInButton />}>
+          <p>orders</p>
+        </RequireAuth>
+      </AuthProvider>,
+    );
+    await screen.findByText('orders');
+
+    await act(() => client.logout());
+    await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    expect(navigate).not.toHaveBeenCalled();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(navigate).toHaveBeenCalledExactlyOnceWith('/bff/login?returnTo=%2Forders%3Ftab%3Dopen');
+  });
+
+  it('with redirectToLogin, still logs in when a logout fails and the session later ends', async () => {
+    const navigate = vi.fn();
+    let session = signedIn;
+    const bff = fakeBff({
+      'GET /bff/session': () => session(),
+      'POST /bff/logout': () =>
+        new Response(JSON.stringify({ title: 'IdP unavailable', status: 503, code: 'session_store_unavailable' }), {
+          status: 503,
+          headers: { 'Content-Type': 'application/problem+json' },
+        }),
+    });
+    const client = createBffClient({ fetch: bff.fetch, navigate, crossTab: false, refetchOnFocus: false });
+    renderGuard(client, { redirectToLogin: true });
+    await screen.findByText('orders');
+
+    await act(() => expect(client.logout()).rejects.toMatchObject({ code: 'session_store_unavailable' }));
+    expect(client.isLoggingOut()).toBe(false);
+    expect(visibleText()).toBe('orders');
+
+    session = signedOut;
+    await act(() => client.refresh());
     expect(navigate).toHaveBeenCalledExactlyOnceWith('/bff/login?returnTo=%2Forders%3Ftab%3Dopen');
   });
 });

@@ -38,7 +38,7 @@ async function loadFixtureWithReact18(): Promise<Fixture> {
 let unmount = () => {};
 afterEach(() => unmount());
 
-it('works with React 18 under StrictMode: one /session request, sign-out, one redirect to login', async () => {
+it('works with React 18 under StrictMode: one /session request; sign-out goes to the IdP, not back to login', async () => {
   const { mount } = await loadFixtureWithReact18();
   let signedIn = true;
   const calls: string[] = [];
@@ -46,7 +46,7 @@ it('works with React 18 under StrictMode: one /session request, sign-out, one re
     calls.push(`${init.method ?? 'GET'} ${url}`);
     if (url === '/bff/logout') {
       signedIn = false;
-      return jsonResponse({ endSessionUrl: null });
+      return jsonResponse({ endSessionUrl: 'http://127.0.0.1:4000/session/end' });
     }
     return jsonResponse(signedIn ? { authenticated: true, user: { sub: 'alice', name: 'Alice' }, expiresAt: null } : { authenticated: false });
   };
@@ -65,6 +65,8 @@ it('works with React 18 under StrictMode: one /session request, sign-out, one re
   container.querySelector('button')!.click();
   await vi.waitFor(() => expect(container.textContent).toBe('Signed outRedirecting'));
   await vi.waitFor(() => expect(navigate).toHaveBeenCalled());
-  expect(navigate).toHaveBeenCalledExactlyOnceWith('/bff/login?returnTo=%2Forders');
+  // Give <RequireAuth> every chance to (wrongly) log in after the state change.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(navigate).toHaveBeenCalledExactlyOnceWith('http://127.0.0.1:4000/session/end');
   expect(calls).toEqual(['GET /bff/session', 'POST /bff/logout']);
 });

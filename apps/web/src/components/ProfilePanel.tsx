@@ -6,7 +6,7 @@ export function ProfilePanel() {
   const { user, expiresAt } = useSession<DemoUser>();
   if (!user) return null;
   return (
-    <section className="panel" aria-labelledby="profile-title">
+    <section className="panel" aria-labelledby="profile-title" data-testid="profile">
       <h2 id="profile-title">Your profile</h2>
       <dl className="claims">
         <dt>Subject</dt>
