@@ -4,6 +4,7 @@ import { MemorySessionStore } from '@cloakroom/bff';
 import { startDemoBff, type RunningDemo } from '@cloakroom/demo-bff';
 import { startApi, type RunningApi } from '@cloakroom/demo-api';
 import { bffClient, ORDERS_API, startIdp, type RunningIdp } from '@cloakroom/idp';
+import { startViteDemo } from './vite-demo.js';
 
 /** The whole demo stack, in this process, on free ports; the tests can look into its session store. */
 export interface Stack {
@@ -33,6 +34,11 @@ export interface StackOptions {
   /** Session lifetimes of the BFF, in seconds. */
   idleTimeout?: number;
   absoluteLifetime?: number;
+  /**
+   * Where the app runs: `'static'` (default), the built SPA served with the BFF by apps/bff
+   * (`pnpm start`); `'vite'`, Vite's dev server with the BFF inside it (`pnpm dev`).
+   */
+  server?: 'static' | 'vite';
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -51,7 +57,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.idleTimeout ? { idleTimeout: options.idleTimeout } : {}),
     ...(options.absoluteLifetime ? { absoluteLifetime: options.absoluteLifetime } : {}),
   };
-  const app = await startDemoBff({ port: appPort, issuer: idp.issuer, apiUrl: api.url, bff: { session: { store, ...lifetimes }, logger } });
+  const demo = { issuer: idp.issuer, apiUrl: api.url, bff: { session: { store, ...lifetimes }, logger } };
+  const app = options.server === 'vite' ? await startViteDemo(appPort, demo) : await startDemoBff({ port: appPort, ...demo });
   return {
     idp,
     api,
