@@ -113,16 +113,8 @@ export function deadEndScenarios(server: 'static' | 'vite'): void {
 
     test('signing in works when the app was opened at 127.0.0.1 instead of localhost', async ({ page, stack }) => {
       const port = new URL(stack.app.url).port;
-      await page.goto(`http://127.0.0.1:${port}/`);
-      await page.getByTestId('sign-in').click();
-      await page.locator('input[name=username]').fill('alice');
-      await page.locator('input[name=password]').fill('alice-password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      const allow = page.getByRole('button', { name: 'Allow' });
-      const name = page.getByTestId('user-name');
-      await expect(allow.or(name)).toBeVisible();
-      if (await allow.isVisible()) await allow.click();
-      await expect(name).toHaveText('Alice Anderson');
+      await signIn(page, 'alice', 'alice-password', `http://127.0.0.1:${port}/`);
+      await expect(page.getByTestId('user-name')).toHaveText('Alice Anderson');
       expect(new URL(page.url()).origin).toBe(stack.app.url);
     });
   });

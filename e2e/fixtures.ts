@@ -20,9 +20,9 @@ export const test = base.extend<{ baseURL: string }, { stack: Stack; stackOption
 
 export { expect };
 
-/** Signs in through the IdP's real login (and, the first time, consent) pages. */
-export async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto('/');
+/** Signs in from the app at `start` through the IdP's real login (and, the first time, consent) pages. */
+export async function signIn(page: Page, username: string, password: string, start = '/'): Promise<void> {
+  await page.goto(start);
   await page.getByTestId('sign-in').click();
   await page.locator('input[name=username]').fill(username);
   await page.locator('input[name=password]').fill(password);

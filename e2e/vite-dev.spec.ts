@@ -1,12 +1,12 @@
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApi, type RunningApi } from '@cloakroom/demo-api';
 import { bffClient, ORDERS_API, startIdp, type RunningIdp } from '@cloakroom/idp';
 import { expect, test, type Page } from '@playwright/test';
+import { signIn } from './fixtures.js';
+import { freePort } from './stack.js';
 import { createServer, type ViteDevServer } from 'vite';
 
 // `pnpm dev`: the demo app on Vite's dev server, with the BFF inside it through @cloakroom/vite.
@@ -16,33 +16,12 @@ import { createServer, type ViteDevServer } from 'vite';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const web = join(repo, 'apps/web');
 
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** apps/web without its build output, its packages linked rather than copied. */
 async function copyWebApp(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cloakroom-web-'));
   for (const entry of ['index.html', 'package.json', 'vite.config.ts', 'src']) await cp(join(web, entry), join(dir, entry), { recursive: true });
   await symlink(join(web, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
-}
-
-async function signIn(page: Page, origin: string): Promise<void> {
-  await page.goto(origin);
-  await page.getByTestId('sign-in').click();
-  await page.locator('input[name=username]').fill('alice');
-  await page.locator('input[name=password]').fill('alice-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const allow = page.getByRole('button', { name: 'Allow' });
-  const name = page.getByTestId('user-name');
-  await expect(allow.or(name)).toBeVisible();
-  if (await allow.isVisible()) await allow.click();
-  await expect(name).toHaveText('Alice Anderson');
 }
 
 const sessionOf = (page: Page) =>
@@ -95,7 +74,8 @@ test('on the Vite dev server: sign in, edit a component, see it hot-updated whil
     if (message.text().includes('[vite] hot updated')) hotUpdates.push(message.text());
   });
 
-  await signIn(page, origin);
+  await signIn(page, 'alice', 'alice-password', origin);
+  await expect(page.getByTestId('user-name')).toHaveText('Alice Anderson');
   expect(new URL(page.url()).origin).toBe(origin); // back on the dev server, not the BFF's own port
   await expect(page.getByRole('heading', { name: 'Your orders' })).toBeVisible();
   await page.getByTestId('new-order-input').fill('A hot coat');
