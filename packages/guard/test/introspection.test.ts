@@ -154,7 +154,8 @@ describe('the introspection cache', () => {
   });
 
   it('never keeps a response past the token exp', async () => {
-    const shortLived = await startIdp(idpOptions({ accessTokenTtl: 1 }));
+    // Not 1 s: exp counts whole seconds, so a 1-second token may have only a moment left when issued.
+    const shortLived = await startIdp(idpOptions({ accessTokenTtl: 3 }));
     try {
       const app = protectedApp(
         { issuer: shortLived.issuer, audience: LEDGER_API, introspection: { ...LEDGER_CLIENT, cacheMaxAge: 3600 }, clockTolerance: 0 },
@@ -162,7 +163,7 @@ describe('the introspection cache', () => {
       );
       const token = await clientToken(shortLived.issuer, LEDGER_API, 'ledger:read');
       expect((await app.request('/read', { headers: bearer(token) })).status).toBe(200);
-      await sleep(1100);
+      await sleep(3100);
       expect((await app.request('/read', { headers: bearer(token) })).status).toBe(401);
     } finally {
       await shortLived.close();
