@@ -155,7 +155,7 @@ describe('without a valid access token', () => {
 
 describe('expiry and IdP availability', () => {
   it('refuses an expired token with 401 invalid_token', async () => {
-    const shortLived = await startIdp({ port: 0, accessTokenTtl: 1 });
+    const shortLived = await startIdp({ port: 0, accessTokenTtl: 3 });
     try {
       const shortApi = createApi({ issuer: shortLived.issuer, audience: ORDERS_API, clockTolerance: 0 });
       const token = await clientToken(shortLived.issuer, ORDERS_API, 'orders:read');
