@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ResolvedConfig } from './config.js';
 import { sealedCookie } from './cookies.js';
+import { UnsealCache } from './unseal-cache.js';
 import { BffError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { now, sessionLifetime, type SessionLifetime } from './session-lifetime.js';
@@ -48,6 +49,8 @@ export function storedSessions(config: ResolvedConfig, store: SessionStore): Ses
     sameSite: 'Strict',
     maxAge: config.session.absoluteLifetime,
     isValid: (value) => typeof value.id === 'string' && value.id.length > 0,
+    // Read on every request: no key derivation for a cookie seen before (see UnsealCache).
+    cache: new UnsealCache(),
   });
   const lifetime = sessionLifetime(config);
   const writes = new KeyedMutex<string>();
