@@ -158,8 +158,9 @@ export function idpError(error: unknown, operation: IdpOperation, facts: IdpFail
     return new BffError(502, 'idp_rejected', "The identity provider's metadata does not fit the BFF's configuration.", undefined, { cause: error });
   }
   if (error instanceof oidc.AuthorizationResponseError) {
-    // The IdP said no (e.g. the user denied consent): pass its error code on, not its free text.
-    return new BffError(400, 'login_failed', `The identity provider answered ${error.error}.`, undefined, { cause: error });
+    // The IdP said no (e.g. the user denied consent). Its error value and text came through the
+    // browser, so they go to the log (as the cause), not back into the answer.
+    return new BffError(400, 'login_failed', 'The identity provider refused the sign-in.', undefined, { cause: error });
   }
   if (operation === 'refresh_token_grant' && (facts.error === 'invalid_grant' || isBareBadRequest(facts))) {
     // Expired, revoked or reused: this session can never get a token again.

@@ -34,8 +34,9 @@ export interface LogoutTokenChecks {
  */
 export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks): Promise<LogoutTarget> {
   let payload: JWTPayload;
+  let typ: unknown;
   try {
-    ({ payload } = await jwtVerify(token, checks.keys, {
+    ({ payload, protectedHeader: { typ } } = await jwtVerify(token, checks.keys, {
       issuer: checks.issuer,
       audience: checks.clientId,
       algorithms: checks.algorithms,
@@ -48,6 +49,11 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
     if (isKeySetFailure(error) || !(error instanceof errors.JOSEError)) throw error;
     throw new LogoutTokenError(`logout_token rejected: ${error.code}`);
   }
+  // §2.4 recommends `logout+jwt`: any other type is another kind of token (an `at+jwt`, say) replayed here.
+  if (typ !== undefined && (typeof typ !== 'string' || typ.toLowerCase().replace(/^application\//, '') !== 'logout+jwt')) {
+    throw new LogoutTokenError('logout_token typ is not logout+jwt');
+  }
+  if (typeof payload.jti !== 'string') throw new LogoutTokenError('logout_token jti must be a string');
   if (payload.iat! > Date.now() / 1000 + 5) throw new LogoutTokenError('logout_token iat is in the future');
   const events = payload.events;
   if (typeof events !== 'object' || events === null || Array.isArray(events)) {
@@ -62,6 +68,6 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
   const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
   const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
   if (!sub && !sid) throw new LogoutTokenError('logout_token has neither sub nor sid');
-  if (!checks.replays.claim(payload.jti!)) throw new LogoutTokenError('logout_token jti was already used');
+  if (!checks.replays.claim(payload.jti)) throw new LogoutTokenError('logout_token jti was already used');
   return { ...(sub ? { sub } : {}), ...(sid ? { sid } : {}) };
 }

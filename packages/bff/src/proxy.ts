@@ -25,14 +25,32 @@ export const FORWARDED_REQUEST_HEADERS = [
 /** Response headers an upstream must not set in the browser: the BFF owns this origin's cookies. */
 const BLOCKED_RESPONSE_HEADERS = ['set-cookie', 'set-cookie2'];
 
+/** A path that some upstream could read as climbing out of its base: dot segments, slashes, `;`. */
+function climbs(path: string): boolean {
+  return path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment)) || /%2f|%5c|\\|;/i.test(path);
+}
+
 /**
  * Maps the path after `{basePath}/api/{name}` onto the API's base URL, keeping the query. Refuses
- * dot segments (also percent-encoded), which could climb out of the API's base path upstream.
+ * what could climb out of the API's base path upstream, at every level of percent-decoding an
+ * upstream might apply: dot segments, encoded slashes and backslashes, `;` (Tomcat and Jetty read
+ * `..;/` as `../`), double-encoded ones (`%252e%252e%252f`), and percent sequences that are not
+ * UTF-8 (`%c0%ae`, an overlong `.`).
  */
 export function upstreamUrl(baseUrl: URL, rest: string, search: string): URL {
-  const segments = rest.split('/');
-  if (segments.some((segment) => /^(\.|%2e){1,2}$/i.test(segment)) || /%2f|%5c/i.test(rest)) {
-    throw new BffError(400, 'invalid_request', 'The API path must not contain dot segments or encoded slashes.');
+  let path = rest;
+  for (let level = 0; level < 4; level++) {
+    if (climbs(path)) throw new BffError(400, 'invalid_request', 'The API path must not contain dot segments, encoded slashes or ";".');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      // What the browser sent must be UTF-8; a `%` that decoding itself produced (`100%25`) is data.
+      if (level === 0) throw new BffError(400, 'invalid_request', 'The API path has percent-encoding that is not UTF-8.');
+      break;
+    }
+    if (decoded === path) break;
+    path = decoded;
   }
   const target = new URL(baseUrl);
   target.pathname = `${baseUrl.pathname.replace(/\/$/, '')}${rest}`;

@@ -4,6 +4,13 @@ import { safeReturnTo } from './return-to.js';
 const origin = 'http://localhost:3000';
 
 describe('safeReturnTo', () => {
+  it('accepts at most 2,048 characters (it rides in a cookie, which browsers drop past 4 KB)', () => {
+    const at = `/${'a'.repeat(2047)}`;
+    expect(safeReturnTo(at, origin)).toBe(at);
+    expect(safeReturnTo(`${at}b`, origin)).toBeUndefined();
+    expect(safeReturnTo(`/${'a'.repeat(12_000)}`, origin)).toBeUndefined();
+  });
+
   it.each([
     [undefined, '/'],
     ['', '/'],

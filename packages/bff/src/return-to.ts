@@ -1,5 +1,8 @@
 import { BffError } from './errors.js';
 
+/** The longest `returnTo` accepted, in characters. */
+export const MAX_RETURN_TO_LENGTH = 2048;
+
 /**
  * Accepts only a same-origin relative path (`/orders?x=1#y`) as a destination after sign-in or
  * sign-out; none given means `/`. Refuses (answers `undefined`) `//evil`, `/\evil`, `https://…`,
@@ -7,6 +10,8 @@ import { BffError } from './errors.js';
  */
 export function safeReturnTo(value: string | undefined, origin: string): string | undefined {
   if (value === undefined || value === '') return '/';
+  // It rides in a cookie: a longer one would make a Set-Cookie that browsers drop.
+  if (value.length > MAX_RETURN_TO_LENGTH) return undefined;
   // Browsers strip tabs/newlines and treat `\` like `/` in URLs: refuse them outright.
   if (!value.startsWith('/') || value.startsWith('//') || /[\\\p{Cc}]/u.test(value)) return undefined;
   let resolved: URL;
@@ -24,6 +29,6 @@ export function safeReturnTo(value: string | undefined, origin: string): string 
 /** The request's `returnTo` query parameter, or `400 invalid_request` when it is not {@link safeReturnTo}. */
 export function requireReturnTo(value: string | undefined, origin: string): string {
   const returnTo = safeReturnTo(value, origin);
-  if (returnTo === undefined) throw new BffError(400, 'invalid_request', 'returnTo must be a relative path on this site.');
+  if (returnTo === undefined) throw new BffError(400, 'invalid_request', `returnTo must be a relative path on this site, at most ${MAX_RETURN_TO_LENGTH} characters.`);
   return returnTo;
 }

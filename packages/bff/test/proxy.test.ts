@@ -86,11 +86,13 @@ describe('the API proxy', () => {
 
   it('answers 404 unknown_api for an API that is not configured', async () => {
     const app = bff({ shop: { baseUrl: upstream.url, token: 'none' } });
-    for (const name of ['nope', 'constructor', '__proto__']) {
+    for (const name of ['nope', 'constructor', '__proto__', 'alert-xss-payload']) {
       const response = await app.request(`/bff/api/${name}/x`, { headers: browserHeaders });
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
-      expect(await response.json()).toMatchObject({ status: 404, code: 'unknown_api' });
+      const body = await response.text();
+      expect(JSON.parse(body)).toMatchObject({ status: 404, code: 'unknown_api' });
+      expect(body).not.toContain(name); // nothing the request supplied is echoed
     }
   });
 
@@ -104,6 +106,14 @@ describe('the API proxy', () => {
       ['/bff/api/shop/.%2E/admin', 404, 'unknown_api'],
       ['/bff/api/shop/a%2f..%2fadmin', 400, 'invalid_request'],
       ['/bff/api/shop/a%5c..%5cadmin', 400, 'invalid_request'],
+      // What some upstreams decode or interpret once more: matrix parameters, double encoding, overlong UTF-8.
+      ['/bff/api/shop/..;/admin', 400, 'invalid_request'],
+      ['/bff/api/shop/a;jsessionid=x', 400, 'invalid_request'],
+      ['/bff/api/shop/%252e%252e%252fadmin', 400, 'invalid_request'],
+      ['/bff/api/shop/a%252fadmin', 400, 'invalid_request'],
+      ['/bff/api/shop/a%25255cadmin', 400, 'invalid_request'],
+      ['/bff/api/shop/%c0%ae%c0%ae/admin', 400, 'invalid_request'],
+      ['/bff/api/shop/%ff', 400, 'invalid_request'],
     ] as const;
     for (const [path, status, code] of cases) {
       const response = await app.request(path, { headers: browserHeaders });
@@ -111,6 +121,15 @@ describe('the API proxy', () => {
       expect(await response.json()).toMatchObject({ code });
     }
     expect(upstream.requests.length).toBe(before);
+  });
+
+  it('passes ordinary encoded paths through as they came', async () => {
+    const app = bff({ shop: { baseUrl: `${upstream.url}/v1`, token: 'none' } });
+    for (const path of ['/items/a%20b', '/items/caf%C3%A9', '/items/100%25', '/items/a.b/c..d']) {
+      const response = await app.request(`/bff/api/shop${path}`, { headers: browserHeaders });
+      expect(response.ok, path).toBe(true);
+      expect(upstream.requests.at(-1)!.url).toBe(`/v1${path}`);
+    }
   });
 
   it('answers 502 upstream_unavailable when the API is down', async () => {

@@ -21,7 +21,8 @@ export function api(deps: BffDeps): Handler {
   return async (c) => {
     const name = c.req.param('api') ?? '';
     const target = Object.hasOwn(config.apis, name) ? config.apis[name] : undefined;
-    if (!target) throw new BffError(404, 'unknown_api', `No API named ${JSON.stringify(name)} is configured.`);
+    // The name is not echoed: nothing the request supplied goes back in a problem's detail.
+    if (!target) throw new BffError(404, 'unknown_api', 'No API of that name is configured.');
 
     const requestUrl = new URL(c.req.url);
     const prefix = `${config.basePath}/api/${name}`;
