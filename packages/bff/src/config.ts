@@ -18,6 +18,14 @@ export interface ApiConfig {
   resource?: string;
   /** Request headers forwarded besides the default safe list (lower case). */
   forwardHeaders?: string[];
+  /** Response headers passed to the browser besides the default safe list (content, validators, …). */
+  responseHeaders?: string[];
+  /**
+   * Mark answers `Cache-Control: private` (unless the API says `private` or `no-store`) and
+   * `Vary: Cookie`, so that no shared cache keeps one user's answer for another. Default true; turn
+   * off only for an API whose answers are the same for everyone.
+   */
+  privateResponses?: boolean;
   /**
    * For `token: 'client'`: also serve callers without a session. Off by default, because anyone who
    * can reach the BFF would otherwise call the API with the BFF's own client identity.
@@ -205,13 +213,19 @@ export interface ResolvedConfig
   redirectUri: string;
   /** Password map for iron-session: newest id seals. */
   cookiePasswords: Record<string, string>;
-  apis: Record<string, Required<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders' | 'allowAnonymous'>> & { baseUrl: URL; resource?: string }>;
+  apis: Record<
+    string,
+    Required<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders' | 'responseHeaders' | 'privateResponses' | 'allowAnonymous'>> & { baseUrl: URL; resource?: string }
+  >;
   timeouts: { idp: number; upstream: number };
   /** The issuer is on a loopback host over http (development only). */
   insecureIssuer: boolean;
 }
 
 const MIN_SECRET_LENGTH = 32;
+
+/** Response headers no configuration lets an API set on the app's origin: the BFF owns its cookies. */
+const NEVER_FORWARDED_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2', 'clear-site-data']);
 
 /** Loopback hosts, where browsers treat plain http as a secure context (and keep `Secure` cookies). */
 export function isLoopbackHost(hostname: string): boolean {
@@ -375,11 +389,20 @@ function resolveApis(apis: Record<string, ApiConfig>): ResolvedConfig['apis'] {
       token,
       scopes: api.scopes ?? [],
       forwardHeaders: (api.forwardHeaders ?? []).map((h) => h.toLowerCase()),
+      responseHeaders: resolveResponseHeaders(`${field}.responseHeaders`, api.responseHeaders ?? []),
+      privateResponses: api.privateResponses ?? true,
       allowAnonymous: api.allowAnonymous ?? false,
       ...(api.resource !== undefined ? { resource: api.resource } : {}),
     };
   }
   return resolved;
+}
+
+function resolveResponseHeaders(field: string, names: string[]): string[] {
+  const lower = names.map((name) => String(name).toLowerCase());
+  const refused = lower.find((name) => NEVER_FORWARDED_RESPONSE_HEADERS.has(name));
+  if (refused) throw new ConfigError(field, `must not name ${refused}: the BFF owns the app origin's cookies`);
+  return lower;
 }
 
 function parseUrl(field: string, value: unknown): URL {

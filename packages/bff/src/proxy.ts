@@ -22,8 +22,77 @@ export const FORWARDED_REQUEST_HEADERS = [
   'x-request-id',
 ];
 
-/** Response headers an upstream must not set in the browser: the BFF owns this origin's cookies. */
-const BLOCKED_RESPONSE_HEADERS = ['set-cookie', 'set-cookie2'];
+/**
+ * Response headers that may travel from an API to the browser: those that describe the content, its
+ * validators, redirects and challenges. An allow-list, because the answer lands on the app's origin,
+ * where `Set-Cookie`, `Clear-Site-Data`, `Refresh`, a `Content-Security-Policy` or CORS headers would
+ * act on the whole app.
+ */
+export const FORWARDED_RESPONSE_HEADERS = [
+  'accept-ranges',
+  'age',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-location',
+  'content-range',
+  'content-type',
+  'date',
+  'etag',
+  'expires',
+  'last-modified',
+  'link',
+  'location',
+  'retry-after',
+  'traceparent',
+  'tracestate',
+  'vary',
+  'www-authenticate',
+  'x-request-id',
+];
+
+/** `Link` relations that make the browser fetch or connect on the app's behalf. */
+const EAGER_LINK = /;\s*rel\s*=\s*"?[^"]*\b(preload|modulepreload|prefetch|preconnect|dns-prefetch|prerender)\b/i;
+
+/** What an API's answer may carry to the browser, and whether a shared cache may keep it. */
+export interface ResponsePolicy {
+  /** Extra response header names (lower case) to pass. */
+  responseHeaders: readonly string[];
+  /** Mark the answer `Cache-Control: private` and `Vary: Cookie` (it is this user's). */
+  privateResponses: boolean;
+}
+
+/**
+ * The headers of an API's answer as the browser gets them: the allow-listed ones only, `Link` without
+ * eager fetches, and, for per-user answers, `Cache-Control: private` (unless the API said `private`
+ * or `no-store`) and `Vary: Cookie`: through the BFF the credential is a cookie, so a shared cache
+ * (a CDN in front of the app) would otherwise store one user's answer for another (RFC 9111 §3.5
+ * protects requests with `Authorization`, not with cookies).
+ */
+export function responseHeaders(upstream: Headers, policy: ResponsePolicy): Headers {
+  const headers = new Headers();
+  for (const name of [...FORWARDED_RESPONSE_HEADERS, ...policy.responseHeaders]) {
+    const value = upstream.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const links = upstream.get('link')?.match(/<[^>]*>[^,]*/g)?.filter((link) => !EAGER_LINK.test(link));
+  if (links?.length) headers.set('link', links.join(', '));
+  else headers.delete('link');
+  if (policy.privateResponses) {
+    const directives = (headers.get('cache-control') ?? '').split(',').map((directive) => directive.trim()).filter(Boolean);
+    if (!directives.some((directive) => /^(private|no-store)$/i.test(directive))) {
+      const shared = /^(public|s-maxage=.*|proxy-revalidate)$/i;
+      headers.set('cache-control', ['private', ...directives.filter((directive) => !shared.test(directive))].join(', '));
+    }
+    const vary = headers.get('vary');
+    if (!vary?.split(',').some((name) => name.trim().toLowerCase() === 'cookie' || name.trim() === '*')) {
+      headers.set('vary', vary ? `${vary}, Cookie` : 'Cookie');
+    }
+  }
+  return headers;
+}
 
 /** A path that some upstream could read as climbing out of its base: dot segments, slashes, `;`. */
 function climbs(path: string): boolean {
@@ -71,15 +140,17 @@ export interface ForwardOptions {
   maxBodySize: number;
   /** The request body read in advance (so that it can be sent twice); else the request's stream. */
   bufferedBody?: ArrayBuffer;
+  /** What of the answer reaches the browser. */
+  responsePolicy: ResponsePolicy;
 }
 
 /**
  * Sends the browser's request upstream and streams the answer back: bodies are piped both ways, never
- * buffered. Hop-by-hop headers are dropped both ways (`hono/proxy`); only allow-listed request headers
- * go up, and no `Set-Cookie` comes down.
+ * buffered. Hop-by-hop headers are dropped both ways (`hono/proxy`); only allow-listed headers go up
+ * and come down ({@link responseHeaders}).
  */
 export async function forward(options: ForwardOptions): Promise<Response> {
-  const { url, request, accessToken, forwardHeaders, fetch: fetchImpl, timeout, maxBodySize, bufferedBody } = options;
+  const { url, request, accessToken, forwardHeaders, fetch: fetchImpl, timeout, maxBodySize, bufferedBody, responsePolicy } = options;
   const headers = new Headers();
   for (const name of [...FORWARDED_REQUEST_HEADERS, ...forwardHeaders]) {
     const value = request.headers.get(name);
@@ -111,8 +182,7 @@ export async function forward(options: ForwardOptions): Promise<Response> {
   } finally {
     clearTimeout(timer);
   }
-  for (const name of BLOCKED_RESPONSE_HEADERS) response.headers.delete(name);
-  return response;
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: responseHeaders(response.headers, responsePolicy) });
 }
 
 const tooLarge = (maxBodySize: number) =>

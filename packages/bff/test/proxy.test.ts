@@ -71,10 +71,10 @@ describe('the API proxy', () => {
     for (const name of ['cookie', 'x-csrf', 'authorization', 'x-internal-admin', 'proxy-authorization', 'origin', 'sec-fetch-site']) {
       expect(seen.headers, name).not.toHaveProperty(name);
     }
-    // Never to the browser: the upstream's cookies and hop-by-hop headers.
+    // Never to the browser: the upstream's cookies, hop-by-hop headers, or any header not allow-listed.
     expect(response.headers.get('set-cookie')).toBeNull();
     expect(response.headers.get('keep-alive')).toBeNull();
-    expect(response.headers.get('x-upstream')).toBe('kept');
+    expect(response.headers.get('x-upstream')).toBeNull();
   });
 
   it('forwards extra headers only when the API config names them', async () => {
@@ -129,6 +129,64 @@ describe('the API proxy', () => {
       const response = await app.request(`/bff/api/shop${path}`, { headers: browserHeaders });
       expect(response.ok, path).toBe(true);
       expect(upstream.requests.at(-1)!.url).toBe(`/v1${path}`);
+    }
+  });
+
+  it("passes only safe response headers, so an API cannot act on the app's origin", async () => {
+    const hostile = await startUpstream((_request, res) => {
+      res
+        .writeHead(200, {
+          'content-type': 'application/json',
+          etag: '"v1"',
+          'set-cookie': '__Host-cloakroom=stolen; Path=/; Secure',
+          'clear-site-data': '"cookies"',
+          refresh: '0; url=https://evil.example/',
+          'content-security-policy': "script-src 'unsafe-inline'",
+          'access-control-allow-origin': 'https://evil.example',
+          'access-control-allow-credentials': 'true',
+          link: '<https://evil.example/x.js>; rel=preload; as=script, </docs/next>; rel="next"',
+          'x-internal': 'secret-topology',
+        })
+        .end('{}');
+    });
+    try {
+      const app = bff({ shop: { baseUrl: hostile.url, token: 'none' }, open: { baseUrl: hostile.url, token: 'none', responseHeaders: ['X-Internal'] } });
+      const response = await app.request('/bff/api/shop/x', { headers: browserHeaders });
+      expect(response.status).toBe(200);
+      for (const name of ['set-cookie', 'clear-site-data', 'refresh', 'access-control-allow-origin', 'access-control-allow-credentials', 'x-internal']) {
+        expect(response.headers.get(name), name).toBeNull();
+      }
+      // The BFF's own policy, not the API's.
+      expect(response.headers.get('content-security-policy') ?? '').not.toContain('unsafe-inline');
+      expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(response.headers.get('link')).toBe('</docs/next>; rel="next"');
+      expect(response.headers.get('etag')).toBe('"v1"');
+      expect((await app.request('/bff/api/open/x', { headers: browserHeaders })).headers.get('x-internal')).toBe('secret-topology');
+      expect(() => bff({ shop: { baseUrl: hostile.url, responseHeaders: ['Set-Cookie'] } })).toThrow(/set-cookie/);
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  it('keeps per-user answers out of shared caches: Cache-Control private and Vary: Cookie', async () => {
+    let cacheControl: string | undefined;
+    const cacheable = await startUpstream((_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(cacheControl ? { 'cache-control': cacheControl } : {}), vary: 'Accept' }).end('{}');
+    });
+    try {
+      const app = bff({ shop: { baseUrl: cacheable.url, token: 'none' }, catalogue: { baseUrl: cacheable.url, token: 'none', privateResponses: false } });
+      const headersOf = async (api: string, upstreamCacheControl: string | undefined) => {
+        cacheControl = upstreamCacheControl;
+        return (await app.request(`/bff/api/${api}/x`, { headers: browserHeaders })).headers;
+      };
+      expect((await headersOf('shop', 'public, max-age=3600, s-maxage=7200')).get('cache-control')).toBe('private, max-age=3600');
+      expect((await headersOf('shop', undefined)).get('cache-control')).toBe('private');
+      expect((await headersOf('shop', 'no-store')).get('cache-control')).toBe('no-store');
+      expect((await headersOf('shop', 'private, max-age=60')).get('vary')).toBe('Accept, Cookie');
+      expect((await headersOf('catalogue', 'public, max-age=3600')).get('cache-control')).toBe('public, max-age=3600');
+      expect((await headersOf('catalogue', 'public, max-age=3600')).get('vary')).toBe('Accept');
+    } finally {
+      await cacheable.close();
     }
   });
 

@@ -40,6 +40,7 @@ export function api(deps: BffDeps): Handler {
         request: c.req.raw,
         accessToken: sent?.value,
         forwardHeaders: target.forwardHeaders,
+        responsePolicy: target,
         fetch: deps.fetch,
         timeout: config.timeouts.upstream,
         maxBodySize: config.maxBodySize,
