@@ -187,6 +187,11 @@ export interface SessionConfig {
   absoluteLifetime?: number;
   /** The session ends after this many seconds without a request (sliding). Default 1 hour. */
   idleTimeout?: number;
+  /**
+   * Live sessions one user may hold (one per browser or device); a sign-in past it ends that user's
+   * oldest. Keeps one account from filling a bounded store and pushing other users out. Default 20.
+   */
+  maxPerUser?: number;
 }
 
 /** A configuration problem found at start-up; `field` names the offending setting. */
@@ -207,7 +212,7 @@ export interface ResolvedConfig
   clientPrivateKey: ClientPrivateKey | undefined;
   /** `scopes` was not configured: the defaults may be narrowed to what the IdP supports. */
   scopesAreDefault: boolean;
-  session: { absoluteLifetime: number; idleTimeout: number };
+  session: { absoluteLifetime: number; idleTimeout: number; maxPerUser: number };
   admin: { token: string } | undefined;
   origin: string;
   redirectUri: string;
@@ -340,7 +345,9 @@ function resolveSession(session: SessionConfig): ResolvedConfig['session'] {
   if (store !== undefined && store !== 'cookie' && (typeof store !== 'object' || typeof store.get !== 'function')) {
     throw new ConfigError('session.store', "must be a SessionStore or 'cookie'");
   }
-  return { absoluteLifetime, idleTimeout };
+  const maxPerUser = session.maxPerUser ?? 20;
+  if (!Number.isInteger(maxPerUser) || maxPerUser < 1) throw new ConfigError('session.maxPerUser', 'must be a whole number of at least 1');
+  return { absoluteLifetime, idleTimeout, maxPerUser };
 }
 
 function resolveAdmin(admin: BffConfig['admin']): ResolvedConfig['admin'] {

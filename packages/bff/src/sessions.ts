@@ -67,6 +67,18 @@ export function storedSessions(config: ResolvedConfig, store: SessionStore): Ses
       }
     });
 
+  /**
+   * Ends the user's oldest sessions so that a new one stays within `session.maxPerUser`, before it is
+   * stored: a bounded store that is full would otherwise make room by evicting someone else.
+   */
+  async function makeRoomFor(sub: string): Promise<void> {
+    const ids = await reachable(store.idsBySub(sub));
+    if (ids.length < config.session.maxPerUser) return;
+    const held = (await Promise.all(ids.map((id) => reachable(store.get(id))))).filter((session) => session?.sub === sub) as Session[];
+    held.sort((a, b) => a.createdAt - b.createdAt);
+    for (const oldest of held.slice(0, held.length - config.session.maxPerUser + 1)) await reachable(store.delete(oldest.id));
+  }
+
   async function endAll(ids: string[], belongs: (session: Session) => boolean): Promise<Session[]> {
     const ended: Session[] = [];
     for (const id of ids) {
@@ -103,6 +115,7 @@ export function storedSessions(config: ResolvedConfig, store: SessionStore): Ses
     },
     async start(c, fields) {
       const session = newSession(config, fields);
+      await makeRoomFor(session.sub);
       await reachable(store.set(session, lifetime.ttl(session)));
       await cookie.write(c, { id: session.id });
       return session;

@@ -83,6 +83,29 @@ describe('session lifetimes', () => {
   });
 });
 
+describe('sessions per user', () => {
+  it("keeps one user's sign-in flood from evicting another user: a sign-in past maxPerUser ends that user's oldest", async () => {
+    const store = new MemorySessionStore({ maxSessions: 8 });
+    const { stack, session: victim } = await stackWith({ session: { store, maxPerUser: 3 } });
+    const [victimId] = await store.idsBySub('alice');
+    // The attacker repeats the code flow 10× the cap, each time without the BFF cookie of the last.
+    let attacker = new TestBrowser();
+    const attackerSessions: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      attacker = new TestBrowser();
+      await signIn(attacker, `${stack.bff.origin}/bff/login`, { username: 'bob', password: 'bob-password' });
+      attackerSessions.push(...(await store.idsBySub('bob')).filter((id) => !attackerSessions.includes(id)));
+    }
+    expect(await victim()).toMatchObject({ authenticated: true, user: { sub: 'alice' } });
+    expect(await store.get(victimId!)).toBeDefined();
+    const held = await store.idsBySub('bob');
+    expect(held).toHaveLength(3);
+    // The newest three are the ones kept.
+    expect(held.sort()).toEqual(attackerSessions.slice(-3).sort());
+    expect(await (await attacker.fetch(`${stack.bff.origin}/bff/session`, { headers: json })).json()).toMatchObject({ authenticated: true });
+  });
+});
+
 describe('cookie secret rotation', () => {
   it('opens cookies sealed with an older secret and seals new ones with the newest', async () => {
     const store = new MemorySessionStore();
