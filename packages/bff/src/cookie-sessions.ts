@@ -5,7 +5,7 @@ import { chunkedCookie } from './chunked-cookie.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { now, sessionLifetime } from './session-lifetime.js';
 import type { Session } from './session-store.js';
-import { newSession, type Sessions } from './sessions.js';
+import { localClaims, newSession, type Sessions } from './sessions.js';
 
 /** Most sessions this instance remembers as refreshed or ended (see below). */
 const MEMORY_LIMIT = 10_000;
@@ -54,6 +54,7 @@ export function cookieSessions(config: ResolvedConfig): Sessions {
 
   return {
     lifetime,
+    claimOnce: localClaims(),
     async load(c) {
       const session = await read(c);
       if (!session || lifetime.isOver(session) || isVoid(session)) {

@@ -79,6 +79,13 @@ export interface SessionStore {
   /** Ids of the live sessions created from one IdP session (back-channel logout by `sid`). */
   idsBySid(sid: string): Promise<string[]>;
   /**
+   * Records a one-time `key` (a login transaction's `state`) for `ttlSeconds`; false when it was
+   * recorded already. Implement it when several BFF instances share the store (Redis: `SET NX EX`),
+   * so that a replayed sign-in callback is refused by every instance; without it each instance
+   * remembers the keys it saw itself.
+   */
+  claimOnce?(key: string, ttlSeconds: number): Promise<boolean>;
+  /**
    * Runs `task` holding a short exclusive lock on session `id`, across every BFF instance that shares
    * this store, so that only one of them refreshes the session's tokens at a time. Stores shared by
    * several instances should implement it; without it, refresh is single-flight per process only.

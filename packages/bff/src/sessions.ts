@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ResolvedConfig } from './config.js';
 import { sealedCookie } from './cookies.js';
+import { ReplayCache } from './replay-cache.js';
 import { UnsealCache } from './unseal-cache.js';
 import { BffError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -36,6 +37,21 @@ export interface Sessions {
   endAllOf(sub: string): Promise<Session[]>;
   /** Ends the sessions of one IdP session (of `sub`, when given); returns the sessions it ended. */
   endIdpSession(sid: string, sub?: string): Promise<Session[]>;
+  /** Records a one-time key for `ttlSeconds` (across instances where the store can); false if seen already. */
+  claimOnce(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/**
+ * One-time keys remembered in this process, for stores that cannot share them (and stateless
+ * mode): per instance, bounded.
+ */
+export function localClaims(): Sessions['claimOnce'] {
+  const caches = new Map<number, ReplayCache>();
+  return async (key, ttlSeconds) => {
+    let cache = caches.get(ttlSeconds);
+    if (!cache) caches.set(ttlSeconds, (cache = new ReplayCache(ttlSeconds)));
+    return cache.claim(key);
+  };
 }
 
 /** What the session cookie holds in stored mode: a pointer into the store, never a token. */
@@ -134,6 +150,7 @@ export function storedSessions(config: ResolvedConfig, store: SessionStore): Ses
     endAllOf: async (sub) => endAll(await reachable(store.idsBySub(sub)), (session) => session.sub === sub),
     endIdpSession: async (sid, sub) =>
       endAll(await reachable(store.idsBySid(sid)), (session) => session.sid === sid && (sub === undefined || session.sub === sub)),
+    claimOnce: store.claimOnce ? (key, ttlSeconds) => reachable(store.claimOnce!(key, ttlSeconds)) : localClaims(),
   };
 }
 

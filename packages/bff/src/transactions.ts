@@ -16,7 +16,7 @@ export interface LogoutTransaction {
 }
 
 /** Ten minutes for a round trip through the IdP; after that its return is refused. */
-const TRANSACTION_TTL = 600;
+export const TRANSACTION_TTL = 600;
 
 /**
  * A round trip through the IdP rides in its own short-lived sealed cookie. SameSite=Lax, because the

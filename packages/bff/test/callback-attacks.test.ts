@@ -1,6 +1,7 @@
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { sealData, unsealData } from 'iron-session';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { replayCallback, signInCapturingCallback } from './callback-capture.js';
 import { COOKIE_SECRET, startStack } from './stack.js';
 
 const alice = { username: 'alice', password: 'alice-password' };
@@ -97,6 +98,24 @@ describe('the callback refuses a tampered sign-in', () => {
     });
     // The code only: nothing the IdP or the request said (its error_description) reaches the page.
     expect(result).toMatchObject({ status: 302, location: '/?cloakroom_error=login_failed', session: { authenticated: false } });
+  });
+
+  it('refuses a replayed transaction cookie on the server, without asking the IdP again', async () => {
+    const callback = await signInCapturingCallback(honest.bff.origin, alice);
+    const grants = honest.idp.counts.authorizationCodeGrants;
+    const refusedGrants: unknown[] = [];
+    const onGrantError = (_ctx: unknown, error: unknown) => refusedGrants.push(error);
+    honest.idp.provider.on('grant.error', onGrantError);
+    try {
+      const replayed = await replayCallback(callback);
+      expect(replayed.status).toBe(400);
+      expect(await replayed.json()).toMatchObject({ code: 'invalid_callback', detail: 'This sign-in was completed already.' });
+    } finally {
+      honest.idp.provider.off('grant.error', onGrantError);
+    }
+    // The token endpoint never saw the replayed code: no grant, not even a refused one.
+    expect(honest.idp.counts.authorizationCodeGrants).toBe(grants);
+    expect(refusedGrants).toEqual([]);
   });
 
   it('keeps answering problem JSON to a fetch of the callback (not a navigation)', async () => {

@@ -3,6 +3,7 @@ import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../src/stores/redis.js';
+import { replayCallback, signInCapturingCallback } from './callback-capture.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 import { COOKIE_SECRET, ORDERS_RESOURCE, startBff, type RunningBff } from './stack.js';
 import { startUpstream, type CapturingUpstream } from './upstream.js';
@@ -99,6 +100,13 @@ describe('several BFF instances sharing one Redis', () => {
     expect(errors).toEqual([]);
     // Every call, on either instance, used the one refreshed token.
     expect(new Set(upstream.requests.slice(before).map((request) => request.headers.authorization)).size).toBe(1);
+  });
+
+  it('refuses on instance 2 a sign-in callback replayed after instance 1 completed it', async () => {
+    const callback = await signInCapturingCallback(first.origin, { username: 'bob', password: 'bob-password' });
+    const replayed = await replayCallback(callback, second.origin);
+    expect(replayed.status).toBe(400);
+    expect(await replayed.json()).toMatchObject({ code: 'invalid_callback', detail: 'This sign-in was completed already.' });
   });
 
   it('keeps the sessions of an instance that restarts', async () => {

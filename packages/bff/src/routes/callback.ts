@@ -3,7 +3,7 @@ import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
 import { verifyIdToken } from '../id-token.js';
-import { loginTransactionCookie } from '../transactions.js';
+import { loginTransactionCookie, TRANSACTION_TTL } from '../transactions.js';
 import { loginResource } from '../token-targets.js';
 import { storedAccessToken, userClaims } from '../tokens.js';
 
@@ -20,6 +20,11 @@ export function callback({ config, provider, sessions, logger }: BffDeps): Handl
     const transaction = await transactions.read(c);
     transactions.clear(c);
     if (!transaction) throw new BffError(400, 'invalid_callback', 'No sign-in is in progress in this browser, or it expired.');
+    // Single use on the server too: a copy of the transaction cookie replayed within its lifetime
+    // (which the browser's own copy, cleared above, cannot prevent) never reaches the token endpoint.
+    if (!(await sessions.claimOnce(`login:${transaction.state}`, TRANSACTION_TTL))) {
+      throw new BffError(400, 'invalid_callback', 'This sign-in was completed already.');
+    }
 
     // Rebuild the callback URL from the configured origin: the Host header is not to be trusted.
     const currentUrl = new URL(config.redirectUri);

@@ -205,6 +205,11 @@ export class RedisSessionStore implements SessionStore {
     return this.#liveMembers(this.#sidKey(sid), SID, sid);
   }
 
+  async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {
+    const options = { condition: 'NX', expiration: { type: 'PX', value: Math.ceil(ttlSeconds * 1000) } } as const;
+    return asString(await this.#redis(() => this.#client.set(`${this.#prefix}once:${key}`, '1', options))) === 'OK';
+  }
+
   /**
    * Runs `task` holding the lock `{prefix}lock:{id}` (`SET NX PX lockTtlMs` with a random token),
    * polling every 25–50 ms while another instance holds it, for at most `lockWaitMs`. The lock is
