@@ -268,6 +268,7 @@ declare module 'oidc-provider' {
     on(event: 'grant.success', listener: (ctx: KoaContextWithOIDC) => void): this;
     on(event: 'server_error', listener: (ctx: KoaContextWithOIDC, error: Error) => void): this;
     on(event: string, listener: (...args: never[]) => void): this;
+    off(event: string, listener: (...args: never[]) => void): this;
     removeAllListeners(event?: string): this;
   }
 

@@ -21,6 +21,14 @@ export interface ApiConfig {
   /** Response headers passed to the browser besides the default safe list (content, validators, …). */
   responseHeaders?: string[];
   /**
+   * The only requests the browser may make to this API through the BFF, as `'METHOD /path'` with
+   * `:name` for one path segment and a final `*` for the rest, e.g.
+   * `['GET /orders', 'POST /orders', 'GET /orders/:id']` (GET allows HEAD). Anything else is
+   * `403 route_not_allowed`. Limits what a script injected into the app can do as the user: it can
+   * call these routes, not the rest of the upstream. Default: every route.
+   */
+  routes?: string[];
+  /**
    * Mark answers `Cache-Control: private` (unless the API says `private` or `no-store`) and
    * `Vary: Cookie`, so that no shared cache keeps one user's answer for another. Default true; turn
    * off only for an API whose answers are the same for everyone.
@@ -220,7 +228,12 @@ export interface ResolvedConfig
   cookiePasswords: Record<string, string>;
   apis: Record<
     string,
-    Required<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders' | 'responseHeaders' | 'privateResponses' | 'allowAnonymous'>> & { baseUrl: URL; resource?: string }
+    Required<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders' | 'responseHeaders' | 'privateResponses' | 'allowAnonymous'>> & {
+      baseUrl: URL;
+      resource?: string;
+      /** The allowed routes, compiled; undefined allows every route. */
+      routes?: AllowedRoute[];
+    }
   >;
   timeouts: { idp: number; upstream: number };
   /** The issuer is on a loopback host over http (development only). */
@@ -398,11 +411,36 @@ function resolveApis(apis: Record<string, ApiConfig>): ResolvedConfig['apis'] {
       forwardHeaders: (api.forwardHeaders ?? []).map((h) => h.toLowerCase()),
       responseHeaders: resolveResponseHeaders(`${field}.responseHeaders`, api.responseHeaders ?? []),
       privateResponses: api.privateResponses ?? true,
+      ...(api.routes !== undefined ? { routes: compileRoutes(`${field}.routes`, api.routes) } : {}),
       allowAnonymous: api.allowAnonymous ?? false,
       ...(api.resource !== undefined ? { resource: api.resource } : {}),
     };
   }
   return resolved;
+}
+
+/** One allowed `METHOD /path` of an API. */
+export interface AllowedRoute {
+  methods: readonly string[];
+  path: RegExp;
+}
+
+function compileRoutes(field: string, routes: string[]): AllowedRoute[] {
+  if (!Array.isArray(routes)) throw new ConfigError(field, "must be a list such as ['GET /orders', 'GET /orders/:id']");
+  return routes.map((route) => {
+    const match = typeof route === 'string' ? /^([A-Z]+) (\/\S*)$/.exec(route) : null;
+    if (!match) throw new ConfigError(field, `has ${JSON.stringify(route)}; write 'METHOD /path', e.g. 'GET /orders/:id'`);
+    const [, method, path] = match as unknown as [string, string, string];
+    const segments = path.split('/').slice(1);
+    const pattern = segments
+      .map((segment, index) => {
+        if (segment === '*' && index === segments.length - 1) return '(?:/.*)?';
+        if (segment.includes('*')) throw new ConfigError(field, `has ${JSON.stringify(route)}: * may only end a path`);
+        return `/${segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+      })
+      .join('');
+    return { methods: method === 'GET' ? ['GET', 'HEAD'] : [method], path: new RegExp(`^${pattern || '/?'}$`) };
+  });
 }
 
 function resolveResponseHeaders(field: string, names: string[]): string[] {

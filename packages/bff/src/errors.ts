@@ -10,6 +10,7 @@ export type BffErrorCode =
   | 'login_required'
   | 'session_expired'
   | 'unknown_api'
+  | 'route_not_allowed'
   | 'upstream_unavailable'
   | 'upstream_timeout'
   | 'idp_unavailable'
@@ -29,6 +30,7 @@ const titles: Record<BffErrorCode, string> = {
   login_required: 'Sign-in required',
   session_expired: 'Session expired',
   unknown_api: 'Unknown API',
+  route_not_allowed: 'API route not allowed',
   upstream_unavailable: 'Upstream API unavailable',
   upstream_timeout: 'Upstream API timed out',
   idp_unavailable: 'Identity provider unavailable',

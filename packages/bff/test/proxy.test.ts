@@ -190,6 +190,28 @@ describe('the API proxy', () => {
     }
   });
 
+  it("limits the browser to the API's allowed routes, so injected script cannot reach the rest", async () => {
+    const app = bff({ shop: { baseUrl: `${upstream.url}/v1`, token: 'none', routes: ['GET /orders', 'POST /orders', 'GET /orders/:id', 'GET /docs/*'] } });
+    const status = async (method: string, path: string) => {
+      const before = upstream.requests.length;
+      const response = await app.request(`/bff/api/shop${path}`, { method, headers: browserHeaders, ...(method === 'POST' ? { body: '{}' } : {}) });
+      const reached = upstream.requests.length > before;
+      if (response.status === 403) {
+        expect(await response.json()).toMatchObject({ code: 'route_not_allowed' });
+        expect(reached, `${method} ${path} reached the upstream`).toBe(false);
+      }
+      return response.status;
+    };
+    for (const [method, path] of [['GET', '/orders'], ['HEAD', '/orders'], ['POST', '/orders'], ['GET', '/orders/42'], ['GET', '/docs'], ['GET', '/docs/a/b']]) {
+      expect(await status(method!, path!), `${method} ${path}`).toBeLessThan(300);
+    }
+    for (const [method, path] of [['DELETE', '/orders/42'], ['GET', '/admin'], ['GET', '/orders/42/secret'], ['GET', '/orders/'], ['PUT', '/orders'], ['GET', ''], ['GET', '/ordersx']]) {
+      expect(await status(method!, path!), `${method} ${path}`).toBe(403);
+    }
+    expect(() => bff({ shop: { baseUrl: upstream.url, routes: ['orders'] } })).toThrow(/METHOD \/path/);
+    expect(() => bff({ shop: { baseUrl: upstream.url, routes: ['GET /a*/b'] } })).toThrow(/may only end a path/);
+  });
+
   it('answers 502 upstream_unavailable when the API is down', async () => {
     const down = await startUpstream();
     await down.close();

@@ -8,6 +8,7 @@ export type BffErrorCode =
   | 'login_required'
   | 'session_expired'
   | 'unknown_api'
+  | 'route_not_allowed'
   | 'upstream_unavailable'
   | 'upstream_timeout'
   | 'idp_unavailable'

@@ -29,7 +29,12 @@ export function api(deps: BffDeps): Handler {
     if (requestUrl.pathname !== prefix && !requestUrl.pathname.startsWith(`${prefix}/`)) {
       throw new BffError(400, 'invalid_request', 'The API name must not be percent-encoded.');
     }
-    const url = upstreamUrl(target.baseUrl, requestUrl.pathname.slice(prefix.length), requestUrl.search);
+    const rest = requestUrl.pathname.slice(prefix.length);
+    const method = c.req.method;
+    if (target.routes && !target.routes.some((route) => route.methods.includes(method) && route.path.test(rest || '/'))) {
+      throw new BffError(403, 'route_not_allowed', 'This API route is not open to the browser.');
+    }
+    const url = upstreamUrl(target.baseUrl, rest, requestUrl.search);
 
     const bearer = await bearerFor(c, target, deps);
     const issued = await bearer();
