@@ -101,6 +101,9 @@ export function createBff(input: BffConfig): Bff {
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));
 
   app.onError((error, c) => {
+    // The browser went away (a tab closed, an upload cancelled): nobody to answer, nothing to report
+    // but the access log's line, with nginx's 499 "client closed request".
+    if (c.req.raw.signal.aborted) return c.body(null, 499 as ContentfulStatusCode);
     if (error instanceof BffError) return problem(c, error);
     if (error instanceof HTTPException) {
       // Hono's own middleware (bearer-auth on the admin route, body limits) answers in plain text.

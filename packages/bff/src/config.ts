@@ -149,8 +149,12 @@ export interface BffConfig {
    * retried. Default 64 KiB.
    */
   replayableBodySize?: number;
-  /** Milliseconds to wait for the IdP and for upstream APIs. Default 10 000 / 30 000. */
-  timeouts?: { idp?: number; upstream?: number };
+  /**
+   * Milliseconds to wait for the IdP, and for an upstream API's response headers. Default 10 000 /
+   * 30 000. `upstreamTotal` bounds a whole upstream response, body included (default: none, so that
+   * downloads and event streams may take their time); past it the response is cut off.
+   */
+  timeouts?: { idp?: number; upstream?: number; upstreamTotal?: number };
   /** Where log lines go (always redacted). Default: JSON lines on the console. */
   logger?: Logger;
   /** The fetch used for the IdP and upstream APIs. Default: the global `fetch`. */
@@ -235,7 +239,7 @@ export interface ResolvedConfig
       routes?: AllowedRoute[];
     }
   >;
-  timeouts: { idp: number; upstream: number };
+  timeouts: { idp: number; upstream: number; upstreamTotal: number | undefined };
   /** The issuer is on a loopback host over http (development only). */
   insecureIssuer: boolean;
 }
@@ -320,6 +324,7 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     timeouts: {
       idp: positive('timeouts.idp', config.timeouts?.idp ?? 10_000),
       upstream: positive('timeouts.upstream', config.timeouts?.upstream ?? 30_000),
+      upstreamTotal: config.timeouts?.upstreamTotal === undefined ? undefined : positive('timeouts.upstreamTotal', config.timeouts.upstreamTotal),
     },
     insecureIssuer,
   };

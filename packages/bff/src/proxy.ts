@@ -142,6 +142,8 @@ export interface ForwardOptions {
   bufferedBody?: ArrayBuffer;
   /** What of the answer reaches the browser. */
   responsePolicy: ResponsePolicy;
+  /** Milliseconds for the whole response, body included; undefined: no limit. */
+  totalTimeout?: number | undefined;
 }
 
 /**
@@ -150,7 +152,7 @@ export interface ForwardOptions {
  * and come down ({@link responseHeaders}).
  */
 export async function forward(options: ForwardOptions): Promise<Response> {
-  const { url, request, accessToken, forwardHeaders, fetch: fetchImpl, timeout, maxBodySize, bufferedBody, responsePolicy } = options;
+  const { url, request, accessToken, forwardHeaders, fetch: fetchImpl, timeout, maxBodySize, bufferedBody, responsePolicy, totalTimeout } = options;
   const headers = new Headers();
   for (const name of [...FORWARDED_REQUEST_HEADERS, ...forwardHeaders]) {
     const value = request.headers.get(name);
@@ -170,12 +172,13 @@ export async function forward(options: ForwardOptions): Promise<Response> {
       // `duplex: 'half'` is what fetch requires to send a stream; it is not in TypeScript's DOM types yet.
       ...(bufferedBody ? { body: bufferedBody } : body ? ({ body: body.stream, duplex: 'half' } as RequestInit) : {}),
       redirect: 'manual',
-      signal: AbortSignal.any([request.signal, headersTimeout.signal]),
+      // Aborting the request's signal later also cuts off the body being streamed.
+      signal: AbortSignal.any([request.signal, headersTimeout.signal, ...(totalTimeout === undefined ? [] : [AbortSignal.timeout(totalTimeout)])]),
       customFetch: (upstreamRequest) => fetchImpl(upstreamRequest),
     });
   } catch (error) {
     if (body?.exceeded()) throw tooLarge(maxBodySize);
-    if (headersTimeout.signal.aborted) {
+    if (headersTimeout.signal.aborted || (error instanceof DOMException && error.name === 'TimeoutError')) {
       throw new BffError(504, 'upstream_timeout', 'The API did not answer in time.', undefined, { cause: error });
     }
     throw new BffError(502, 'upstream_unavailable', 'The API cannot be reached.', undefined, { cause: error });

@@ -48,6 +48,7 @@ export function api(deps: BffDeps): Handler {
         responsePolicy: target,
         fetch: deps.fetch,
         timeout: config.timeouts.upstream,
+        totalTimeout: config.timeouts.upstreamTotal,
         maxBodySize: config.maxBodySize,
         ...(bufferedBody ? { bufferedBody } : {}),
       });
