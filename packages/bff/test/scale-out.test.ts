@@ -133,16 +133,17 @@ describe('several BFF instances sharing one Redis', () => {
   });
 
   it('ends the session with 401 session_expired (not a store error) when the IdP refused the refresh token under the lock', async () => {
-    const other = new TestBrowser();
-    await signIn(other, `${first.origin}/bff/login`, { username: 'bob', password: 'bob-password' });
-    const cookie = `__Host-cloakroom=${other.cookies(publicOrigin).get('__Host-cloakroom')}`;
-    // Revoke bob's refresh token at the IdP behind the BFF's back (read from the shared store).
     const inspector = createClient({ url: redis.url, disableOfflineQueue: true });
     inspector.on('error', () => {});
     await inspector.connect();
     clients.push(inspector);
     const store = new RedisSessionStore({ client: inspector, secret: STORE_SECRET });
-    const [id] = await store.idsBySub('bob');
+    const earlier = new Set(await store.idsBySub('bob'));
+    const other = new TestBrowser();
+    await signIn(other, `${first.origin}/bff/login`, { username: 'bob', password: 'bob-password' });
+    const cookie = `__Host-cloakroom=${other.cookies(publicOrigin).get('__Host-cloakroom')}`;
+    // Revoke this session's refresh token at the IdP behind the BFF's back (read from the shared store).
+    const id = (await store.idsBySub('bob')).find((candidate) => !earlier.has(candidate));
     const revocation = await fetch(`${idp.issuer}/token/revocation`, {
       method: 'POST',
       headers: { authorization: `Basic ${btoa(`${DEMO_CLIENT_ID}:${DEMO_CLIENT_SECRET}`)}` },
