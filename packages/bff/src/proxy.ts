@@ -94,10 +94,19 @@ export function responseHeaders(upstream: Headers, policy: ResponsePolicy): Head
   return headers;
 }
 
-/** A path that some upstream could read as climbing out of its base: dot segments, slashes, `;`. */
+/**
+ * A path that some upstream could read as climbing out of its base: dot segments, slashes, `;`, or
+ * an overlong UTF-8 lead byte (`%c0%ae` is a `.` to a decoder that accepts overlong forms).
+ */
 function climbs(path: string): boolean {
-  return path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment)) || /%2f|%5c|\\|;/i.test(path);
+  return (
+    path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment)) ||
+    /%2f|%5c|\\|;|%c0|%c1|%e0%[89]|%f0%8/i.test(path)
+  );
 }
+
+/** One level of percent-decoding as a lenient upstream does it: every valid `%XX`, byte by byte. */
+const decodeLeniently = (path: string) => path.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 /**
  * Maps the path after `{basePath}/api/{name}` onto the API's base URL, keeping the query. Refuses
@@ -107,17 +116,17 @@ function climbs(path: string): boolean {
  * UTF-8 (`%c0%ae`, an overlong `.`).
  */
 export function upstreamUrl(baseUrl: URL, rest: string, search: string): URL {
+  try {
+    decodeURIComponent(rest); // what the browser sent must be UTF-8
+  } catch {
+    throw new BffError(400, 'invalid_request', 'The API path has percent-encoding that is not UTF-8.');
+  }
+  // Deeper levels are decoded leniently, so that a stray `%` (`100%25`) neither fails the request
+  // nor stops the checks of what lies below it.
   let path = rest;
   for (let level = 0; level < 4; level++) {
     if (climbs(path)) throw new BffError(400, 'invalid_request', 'The API path must not contain dot segments, encoded slashes or ";".');
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(path);
-    } catch {
-      // What the browser sent must be UTF-8; a `%` that decoding itself produced (`100%25`) is data.
-      if (level === 0) throw new BffError(400, 'invalid_request', 'The API path has percent-encoding that is not UTF-8.');
-      break;
-    }
+    const decoded = decodeLeniently(path);
     if (decoded === path) break;
     path = decoded;
   }

@@ -23,7 +23,9 @@ export function safeReturnTo(value: string | undefined, origin: string): string 
   // Dot segments can resolve to a path that itself starts with `//` (`/.//evil`, `/a/..//evil`):
   // check what the browser would be sent, not only what came in.
   if (resolved.origin !== origin || resolved.pathname.startsWith('//')) return undefined;
-  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  // Measured again as it will be stored: percent-encoding can make a short path long (é is %C3%A9).
+  const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  return path.length <= MAX_RETURN_TO_LENGTH ? path : undefined;
 }
 
 /** The request's `returnTo` query parameter, or `400 invalid_request` when it is not {@link safeReturnTo}. */

@@ -1,10 +1,22 @@
 import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
+import { BffError } from '../errors.js';
+import { idpFailureFacts } from '../idp-errors.js';
 import { loginParametersFrom } from '../login-parameters.js';
 import { loginTransactionCookie } from '../transactions.js';
 import { requireReturnTo } from '../return-to.js';
 import { userResources } from '../token-targets.js';
+
+/**
+ * The IdP refused a pushed request (400) that carried parameters from the app (`prompt=create` where
+ * it does not support it): the app's request was bad, not the BFF's configuration.
+ */
+function refusedParameters(error: unknown, fromApp: Record<string, string>): BffError | undefined {
+  if (Object.keys(fromApp).length === 0 || !(error instanceof BffError) || error.code !== 'idp_rejected') return undefined;
+  if (idpFailureFacts(error.cause).status !== 400) return undefined;
+  return new BffError(400, 'invalid_request', 'The identity provider refused these sign-in parameters.', undefined, { cause: error });
+}
 
 /**
  * `GET {basePath}/login?returnTo=/path`: starts the authorization code flow (PKCE S256, state, nonce),
@@ -40,6 +52,8 @@ export function login({ config, provider }: BffDeps): Handler {
       return pushedAuthorizationRequests
         ? oidc.buildAuthorizationUrlWithPAR(configuration, parameters)
         : oidc.buildAuthorizationUrl(configuration, parameters);
+    }).catch((error: unknown) => {
+      throw refusedParameters(error, fromApp) ?? error;
     });
 
     await transactions.write(c, { state, nonce, codeVerifier, returnTo });

@@ -125,28 +125,32 @@ export const fakeSeal = fc
   )
   .map(([prefix, fields]) => [prefix, ...fields].join('*'));
 
-/** Full percent-decoding, as a lenient upstream would do it: valid UTF-8 sequences decode, others stay. */
-export function decodeOnce(value: string): string {
+/**
+ * One level of percent-decoding, as a lenient upstream does it: valid UTF-8 sequences decode, broken
+ * ones stay as they came (their ASCII bytes aside). With `overlong`, as a naive decoder does it:
+ * overlong encodings of `.`, `/` and `\` (`%c0%ae`, `%c0%af`, `%c1%9c`, …) become those characters.
+ */
+export function decodeOnce(value: string, { overlong = false } = {}): string {
   return value.replace(/(%[0-9a-f]{2})+/gi, (run) => {
     try {
       return decodeURIComponent(run);
     } catch {
-      // Decode each byte that is ASCII; leave the rest (a broken multi-byte sequence) as it came,
-      // except overlong encodings of `.`, `/` and `\`, which a naive decoder turns into those.
-      return run
-        .replace(/%c0%ae|%e0%80%ae|%f0%80%80%ae/gi, '.')
-        .replace(/%c0%af|%e0%80%af|%f0%80%80%af/gi, '/')
-        .replace(/%c1%9c|%e0%81%9c/gi, '\\')
-        .replace(/%[0-7][0-9a-f]/gi, (byte) => decodeURIComponent(byte));
+      const naive = overlong
+        ? run
+            .replace(/%c0%ae|%e0%80%ae|%f0%80%80%ae/gi, '.')
+            .replace(/%c0%af|%e0%80%af|%f0%80%80%af/gi, '/')
+            .replace(/%c1%9c|%e0%81%9c|%f0%80%81%9c/gi, '\\')
+        : run;
+      return naive.replace(/%[0-7][0-9a-f]/gi, (byte) => decodeURIComponent(byte));
     }
   });
 }
 
 /** Percent-decodes until nothing changes (at most 8 levels). */
-export function decodeFully(value: string): string {
+export function decodeFully(value: string, options: { overlong?: boolean } = {}): string {
   let current = value;
   for (let level = 0; level < 8; level++) {
-    const next = decodeOnce(current);
+    const next = decodeOnce(current, options);
     if (next === current) break;
     current = next;
   }
