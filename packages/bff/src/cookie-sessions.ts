@@ -100,7 +100,7 @@ function isSession(value: Partial<Session>): value is Session {
   return (
     typeof value.id === 'string' &&
     typeof value.sub === 'string' &&
-    typeof value.idToken === 'string' &&
+    (value.idToken === undefined || typeof value.idToken === 'string') &&
     typeof value.accessTokens === 'object' &&
     typeof value.createdAt === 'number' &&
     typeof value.expiresAt === 'number' &&

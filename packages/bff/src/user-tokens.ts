@@ -72,7 +72,7 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
     const updated: Session = {
       ...session,
       refreshToken: response.refresh_token ?? refreshToken,
-      ...(response.id_token !== undefined ? { idToken: response.id_token } : {}),
+      ...(response.id_token !== undefined && config.logoutIdTokenHint ? { idToken: response.id_token } : {}),
       accessTokens: { ...session.accessTokens, [resource]: storedAccessToken(response) },
     };
     // Persisted before the flight settles: no waiter can see (or use) the spent refresh token.

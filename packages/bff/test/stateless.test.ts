@@ -18,7 +18,8 @@ beforeAll(async () => {
       orders: { baseUrl: upstream.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_RESOURCE },
       reports: { baseUrl: upstream.url, scopes: ['reports:read'], resource: REPORTS_RESOURCE },
     }),
-    { idp: { accessTokenTtl: ACCESS_TOKEN_TTL }, bff: { session: { store: 'cookie' }, refreshMargin: 0.5 } },
+    // logoutIdTokenHint keeps the ID token in the session, which makes it larger than one 4 KB cookie.
+    { idp: { accessTokenTtl: ACCESS_TOKEN_TTL }, bff: { session: { store: 'cookie' }, refreshMargin: 0.5, logoutIdTokenHint: true } },
   );
   origin = stack.bff.origin;
 });

@@ -54,7 +54,7 @@ export function callback({ config, provider, sessions, logger }: BffDeps): Handl
       sub: idToken.sub,
       ...(typeof idToken.sid === 'string' ? { sid: idToken.sid } : {}),
       claims: { ...userClaims(idToken), ...userClaims(userinfo) },
-      idToken: tokens.id_token!,
+      ...(config.logoutIdTokenHint ? { idToken: tokens.id_token! } : {}),
       ...(tokens.refresh_token !== undefined ? { refreshToken: tokens.refresh_token } : {}),
       accessTokens: { [resource]: storedAccessToken(tokens) },
     });

@@ -37,7 +37,7 @@ export function logout({ config, provider, sessions, logger }: BffDeps): Handler
     const endSessionUrl = oidc.buildEndSessionUrl(configuration, {
       // The end-session URL passes through the browser, where no token goes unless the app opts in;
       // openid-client adds client_id, which OIDC RP-Initiated Logout 1.0 §2 accepts instead.
-      ...(config.logoutIdTokenHint ? { id_token_hint: current.idToken } : {}),
+      ...(config.logoutIdTokenHint && current.idToken ? { id_token_hint: current.idToken } : {}),
       post_logout_redirect_uri: config.postLogoutRedirectUri,
       state,
     });

@@ -38,7 +38,7 @@ beforeAll(async () => {
     orders: { baseUrl: upstream.url, scopes: ['orders:read'], resource: ORDERS_RESOURCE },
     reports: { baseUrl: upstream.url, scopes: ['reports:read'], resource: REPORTS_RESOURCE },
   });
-  [stored, stateless] = await Promise.all([startStack(apis), startStack(apis, { bff: { session: { store: 'cookie' } } })]);
+  [stored, stateless] = await Promise.all([startStack(apis), startStack(apis, { bff: { session: { store: 'cookie' }, logoutIdTokenHint: true } })]);
   storedCookies = await signedInCookies(stored, '__Host-cloakroom');
   statelessCookies = await signedInCookies(stateless, '__Host-cloakroom.');
   expect(storedCookies.map(([name]) => name)).toEqual(['__Host-cloakroom']);
