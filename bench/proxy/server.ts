@@ -54,11 +54,8 @@ export const ORDERS_BODY = JSON.stringify({
 });
 const CHUNK = Buffer.alloc(16 * 1024, 'x');
 
-async function listen(server: Server, port: number): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
+/** Registers `server` to be closed at exit; answers its port. */
+function closedOnExit(server: Server): number {
   closers.push(
     () =>
       new Promise<void>((resolve) => {
@@ -67,6 +64,14 @@ async function listen(server: Server, port: number): Promise<number> {
       }),
   );
   return (server.address() as AddressInfo).port;
+}
+
+async function listen(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return closedOnExit(server);
 }
 
 async function upstream(port: number): Promise<number> {
@@ -132,14 +137,7 @@ async function serveHono(serve: Serve, fetch: (request: Request) => Response | P
     server.once('listening', () => resolve());
     server.once('error', reject);
   });
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
+  return closedOnExit(server);
 }
 
 async function cloakroom(settings: Extract<Config, { kind: 'cloakroom' }>): Promise<number> {
