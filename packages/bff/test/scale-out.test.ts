@@ -157,6 +157,19 @@ describe('several BFF instances sharing one Redis', () => {
     expect(await store.get(id!)).toBeUndefined();
   });
 
+  it("keeps a user within maxPerUser sessions in Redis too, however many sign-ins, and other users' sessions alive", async () => {
+    const inspector = createClient({ url: redis.url, disableOfflineQueue: true });
+    inspector.on('error', () => {});
+    await inspector.connect();
+    clients.push(inspector);
+    const store = new RedisSessionStore({ client: inspector, secret: STORE_SECRET });
+    for (let i = 0; i < 25; i++) {
+      await signIn(new TestBrowser(), `${(i % 2 === 0 ? first : second).origin}/bff/login`, { username: 'bob', password: 'bob-password' });
+    }
+    expect(await store.idsBySub('bob')).toHaveLength(20); // the default cap
+    expect(await (await call(first, '/bff/session')).json()).toMatchObject({ authenticated: true, user: { sub: 'alice' } });
+  });
+
   it('wrote no token to the logs of either instance', () => {
     for (const instance of instances) expect(instance.logger.text()).not.toMatch(/eyJ[\w-]+\.eyJ/);
   });
