@@ -112,8 +112,7 @@ export async function readIdpFailureFacts(error: unknown): Promise<IdpFailureFac
  * True for failures to reach the IdP at all (refused, reset, DNS, timeout), or an IdP that is there
  * but broken (a 5xx, an HTML error page): an answer that a later attempt may not repeat.
  */
-export function isIdpUnreachable(error: unknown): boolean {
-  const { status } = idpFailureFacts(error);
+export function isIdpUnreachable(error: unknown, { status }: IdpFailureFacts = idpFailureFacts(error)): boolean {
   if (status !== undefined && status >= 500) return true;
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return true;
   if (error instanceof TypeError) return true; // fetch() rejects with TypeError on network errors
@@ -150,7 +149,7 @@ export function isKeySetFailure(error: unknown): boolean {
  */
 export function idpError(error: unknown, operation: IdpOperation, facts: IdpFailureFacts = idpFailureFacts(error)): unknown {
   if (error instanceof BffError) return error;
-  if (isIdpUnreachable(error)) {
+  if (isIdpUnreachable(error, facts)) {
     const what = facts.status === undefined ? 'cannot be reached' : `failed (HTTP ${facts.status})`;
     return new BffError(503, 'idp_unavailable', `The identity provider ${what}; try again shortly.`, { 'Retry-After': '5' }, { cause: error });
   }

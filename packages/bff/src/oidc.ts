@@ -38,6 +38,7 @@ export interface Provider {
 }
 
 export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, logger: Logger): Provider {
+  const discoveryUrl = `${config.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const options: oidc.DiscoveryRequestOptions = {
     // Every request to the IdP, discovery included, gives up after `timeouts.idp` milliseconds
     // (this signal replaces openid-client's own, whose `timeout` counts whole seconds).
@@ -50,7 +51,7 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
     try {
       configuration = await oidc.discovery(new URL(config.issuer), config.clientId, auth.metadata, auth.method, options);
     } catch (error) {
-      throw discoveryConfigError(error, config.issuer) ?? error;
+      throw discoveryConfigError(error, config.issuer, discoveryUrl) ?? error;
     }
     const profile = checkMetadata(config, configuration.serverMetadata());
     if (profile.droppedScopes.length > 0) {
@@ -72,7 +73,7 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
     const mapped = idpError(error, operation, facts);
     if (mapped !== error) {
       const metadata = discovered?.configuration.serverMetadata() as Record<string, unknown> | undefined;
-      const endpoint = operation === 'discovery' ? `${config.issuer.replace(/\/$/, '')}/.well-known/openid-configuration` : metadata?.[OPERATION_ENDPOINT[operation]];
+      const endpoint = operation === 'discovery' ? discoveryUrl : metadata?.[OPERATION_ENDPOINT[operation]];
       logger.warn('identity provider request failed', { issuer: config.issuer, operation, endpoint, ...facts });
     }
     return mapped;
@@ -113,14 +114,14 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
  * identifier than configured (`localhost` vs `127.0.0.1`, a missing trailing slash), or no discovery
  * document at that address (a 4xx).
  */
-function discoveryConfigError(error: unknown, issuer: string): ConfigError | undefined {
+function discoveryConfigError(error: unknown, issuer: string, discoveryUrl: string): ConfigError | undefined {
   if (error instanceof oidc.ClientError && error.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
     const body = (error.cause as { body?: { issuer?: unknown } } | undefined)?.body;
     return new ConfigError('issuer', `is ${JSON.stringify(issuer)}, but the identity provider calls itself ${JSON.stringify(body?.issuer)}; configure its exact spelling`);
   }
   const { status } = idpFailureFacts(error);
   if (status !== undefined && status >= 400 && status < 500) {
-    return new ConfigError('issuer', `has no OpenID Connect discovery document (HTTP ${status} from ${issuer.replace(/\/$/, '')}/.well-known/openid-configuration)`);
+    return new ConfigError('issuer', `has no OpenID Connect discovery document (HTTP ${status} from ${discoveryUrl})`);
   }
   return undefined;
 }

@@ -51,6 +51,15 @@ async function startInstance(): Promise<RunningBff> {
   return instance;
 }
 
+/** A store on its own connection to the shared Redis, to look at what the instances wrote. */
+async function inspectorStore(): Promise<RedisSessionStore> {
+  const inspector = createClient({ url: redis.url, disableOfflineQueue: true });
+  inspector.on('error', () => {});
+  await inspector.connect();
+  clients.push(inspector);
+  return new RedisSessionStore({ client: inspector, secret: STORE_SECRET });
+}
+
 beforeAll(async () => {
   redis = await startRedis();
   upstream = await startUpstream();
@@ -133,11 +142,7 @@ describe('several BFF instances sharing one Redis', () => {
   });
 
   it('ends the session with 401 session_expired (not a store error) when the IdP refused the refresh token under the lock', async () => {
-    const inspector = createClient({ url: redis.url, disableOfflineQueue: true });
-    inspector.on('error', () => {});
-    await inspector.connect();
-    clients.push(inspector);
-    const store = new RedisSessionStore({ client: inspector, secret: STORE_SECRET });
+    const store = await inspectorStore();
     const earlier = new Set(await store.idsBySub('bob'));
     const other = new TestBrowser();
     await signIn(other, `${first.origin}/bff/login`, { username: 'bob', password: 'bob-password' });
@@ -158,11 +163,7 @@ describe('several BFF instances sharing one Redis', () => {
   });
 
   it("keeps a user within maxPerUser sessions in Redis too, however many sign-ins, and other users' sessions alive", async () => {
-    const inspector = createClient({ url: redis.url, disableOfflineQueue: true });
-    inspector.on('error', () => {});
-    await inspector.connect();
-    clients.push(inspector);
-    const store = new RedisSessionStore({ client: inspector, secret: STORE_SECRET });
+    const store = await inspectorStore();
     for (let i = 0; i < 25; i++) {
       await signIn(new TestBrowser(), `${(i % 2 === 0 ? first : second).origin}/bff/login`, { username: 'bob', password: 'bob-password' });
     }
