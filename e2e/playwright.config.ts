@@ -7,6 +7,8 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 60_000,
+  // A stuck run fails in minutes with what was running, instead of holding CI to its hard limit.
+  globalTimeout: 20 * 60_000,
   reporter: [['list']],
   use: {
     trace: 'off',
