@@ -1,13 +1,15 @@
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
-import { StallWatchdog } from './vitest.watchdog.js';
+import { StallWatchdog } from './tools/test-harness/src/watchdog.js';
 
 // `source` makes workspace packages resolve to their TypeScript sources, so tests need no build.
 export default defineConfig({
   resolve: { conditions: ['source', ...defaultClientConditions] },
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
-    include: ['packages/*/{src,test}/**/*.test.{ts,tsx}', 'apps/*/{src,test}/**/*.test.{ts,tsx}'],
+    include: ['{packages,apps,tools}/*/{src,test}/**/*.test.{ts,tsx}'],
+    // Every test file's output is scanned for secrets when it ends.
+    setupFiles: ['./tools/test-harness/src/log-scan-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // No test takes 2 minutes; a run silent that long is stuck (see StallWatchdog).

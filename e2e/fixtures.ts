@@ -1,17 +1,23 @@
 import { expect, test as base, type Page } from '@playwright/test';
+import { describeLeaks, SecretRegistry, startLogScan } from '@cloakroom/test-harness';
 import { startStack, type Stack, type StackOptions } from './stack.js';
 
 /**
  * `stack`: the demo stack, started once per worker (and again for a spec file that sets other
- * `stackOptions` with `test.use`); `baseURL` points at its app.
+ * `stackOptions` with `test.use`); `baseURL` points at its app. While it runs, the secrets its BFF
+ * exchanges with the IdP are recorded, and at the end nothing the worker wrote nor any line the BFF
+ * logged may hold one (the run-wide log scan, as Vitest's setup file does for the unit tests).
  */
 export const test = base.extend<{ baseURL: string }, { stack: Stack; stackOptions: StackOptions }>({
   stackOptions: [{ accessTokenTtl: 4 }, { scope: 'worker', option: true }],
   stack: [
     async ({ stackOptions }, use) => {
+      const scan = startLogScan(new SecretRegistry());
       const stack = await startStack(stackOptions);
       await use(stack);
       await stack.close();
+      const leaks = scan.stop(stack.log);
+      expect(leaks, describeLeaks(leaks)).toEqual([]);
     },
     { scope: 'worker' },
   ],

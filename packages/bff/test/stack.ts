@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startIdp, type BffClientOptions, type IdpOptions, type RunningIdp } from '@cloakroom/idp';
+import { registry } from '@cloakroom/test-harness';
 import { serve } from '@hono/node-server';
 import { createBff, type Bff, type BffConfig } from '../src/index.js';
 import { memoryLogger } from './memory-logger.js';
@@ -28,7 +29,10 @@ export async function startBff(
   const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
   const logger = memoryLogger();
   // `baseUrl` defaults to this server's own origin; instances behind one address share theirs.
-  const app = createBff({ baseUrl: origin, ...(await config(origin)), logger });
+  const settings = await config(origin);
+  const { cookieSecret } = settings;
+  for (const secret of typeof cookieSecret === 'string' ? [cookieSecret] : Object.values(cookieSecret)) registry.record('cookie secret', secret);
+  const app = createBff({ baseUrl: origin, ...settings, logger });
   bindApp(app);
   return {
     origin,
