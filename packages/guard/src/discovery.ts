@@ -1,9 +1,9 @@
 /**
  * Authorization server metadata: OpenID Connect Discovery 1.0, falling back to RFC 8414.
  */
+import * as oauth from 'oauth4webapi';
 import { TemporarilyUnavailable } from './errors.js';
-import { fetchWithRetry, readJsonObject } from './http.js';
-import type { HttpSettings } from './http.js';
+import { oauthHttpOptions, type HttpSettings } from './http.js';
 
 /** The metadata fields the guard uses. */
 export interface IssuerMetadata {
@@ -26,36 +26,25 @@ export interface Discovery {
   endpoint(field: 'jwks_uri' | 'introspection_endpoint'): Promise<URL>;
 }
 
-/** OIDC Discovery §4: the issuer with `/.well-known/openid-configuration` appended. */
-function openIdConfigurationUrl(issuer: string): string {
-  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-}
-
-/** RFC 8414 §3: the well-known segment goes between the host and the issuer's path. */
-function authorizationServerMetadataUrl(issuer: URL): string {
-  const path = issuer.pathname === '/' ? '' : issuer.pathname.replace(/\/+$/, '');
-  return `${issuer.origin}/.well-known/oauth-authorization-server${path}`;
-}
-
+/**
+ * OIDC Discovery 1.0 first, RFC 8414 when the OpenID location answers 404 (oauth4webapi builds
+ * both URLs and checks the status, the JSON and the `issuer`).
+ */
 async function fetchMetadata(issuer: string, http: HttpSettings): Promise<IssuerMetadata> {
-  const get = (url: string) => fetchWithRetry(http, url, { headers: { accept: 'application/json' } });
-  let url = openIdConfigurationUrl(issuer);
-  let response = await get(url);
+  const issuerUrl = new URL(issuer);
+  const options = oauthHttpOptions(http, issuerUrl);
+  let response = await oauth.discoveryRequest(issuerUrl, { ...options, algorithm: 'oidc' });
   // Only a 404 means "not here": then try the RFC 8414 location.
   if (response.status === 404) {
     await response.body?.cancel();
-    url = authorizationServerMetadataUrl(new URL(issuer));
-    response = await get(url);
+    response = await oauth.discoveryRequest(issuerUrl, { ...options, algorithm: 'oauth2' });
   }
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    throw new Error(`metadata at ${url} answered HTTP ${response.status}`);
-  }
-  const metadata = await readJsonObject(response);
-  if (!metadata) throw new Error(`metadata at ${url} is not a JSON object`);
+  const metadata = await oauth.processDiscoveryResponse(issuerUrl, response);
   // OIDC Discovery §4.3 / RFC 8414 §3.3: the document must name exactly the issuer we asked for,
-  // or another server's metadata (and keys) could stand in for it.
-  if (metadata.issuer !== issuer) throw new Error(`metadata at ${url} names another issuer`);
+  // or another server's metadata (and keys) could stand in for it. oauth4webapi compares the
+  // normalised URLs (a trailing slash passes); the issuer is an exact string everywhere else
+  // (`iss` of every token), so it must be exact here too.
+  if (metadata.issuer !== issuer) throw new Error(`the metadata of ${issuer} names the issuer ${metadata.issuer}`);
   return metadata as IssuerMetadata;
 }
 

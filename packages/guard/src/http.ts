@@ -1,6 +1,7 @@
 /**
  * Outgoing HTTP to the authorization server (discovery, JWKS, introspection): `fetch` only.
  */
+import * as oauth from 'oauth4webapi';
 
 /** How the guard talks to the authorization server. */
 export interface HttpSettings {
@@ -29,12 +30,14 @@ export async function fetchWithRetry(http: HttpSettings, url: string, init: Requ
   }
 }
 
-/** Reads a JSON object body; `undefined` when the body is not one. */
-export async function readJsonObject(response: Response): Promise<Record<string, unknown> | undefined> {
-  try {
-    const body: unknown = await response.json();
-    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * The options that make oauth4webapi's requests go through {@link fetchWithRetry}. Plain `http:`
+ * is allowed when the configured issuer or endpoint is itself `http:` (a loopback IdP in
+ * development): the guard's configuration decides, as it does for the JWKS.
+ */
+export function oauthHttpOptions(http: HttpSettings, url: URL): { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]: boolean } {
+  return {
+    [oauth.customFetch]: (input, init) => fetchWithRetry(http, String(input), init),
+    [oauth.allowInsecureRequests]: url.protocol === 'http:',
+  };
 }

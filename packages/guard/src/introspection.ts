@@ -3,9 +3,9 @@
  */
 import { audienceMatches, checkCommonClaims, checkTimestamps } from './claims.js';
 import type { AccessTokenClaims } from './claims.js';
+import * as oauth from 'oauth4webapi';
 import { InvalidToken, TemporarilyUnavailable } from './errors.js';
-import { fetchWithRetry, readJsonObject } from './http.js';
-import type { HttpSettings } from './http.js';
+import { oauthHttpOptions, type HttpSettings } from './http.js';
 
 /** How the guard authenticates to the introspection endpoint (RFC 7662 §2.1 requires it). */
 export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -75,18 +75,6 @@ export class IntrospectionCache {
   }
 }
 
-/** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B). */
-function formEncode(value: string): string {
-  return encodeURIComponent(value)
-    .replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+');
-}
-
-/** RFC 6749 §2.3.1: HTTP Basic with the form-encoded client id and secret. */
-function basicAuthorization(clientId: string, clientSecret: string): string {
-  return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
-}
-
 async function sha256(token: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
   let hex = '';
@@ -118,50 +106,55 @@ export function checkIntrospectionResponse(
   return claims;
 }
 
+/** What went wrong, for the log: the HTTP status (and OAuth `error`) if there was an answer. */
+function failure(cause: unknown): string {
+  const status = cause instanceof oauth.ResponseBodyError || cause instanceof oauth.WWWAuthenticateChallengeError
+    ? cause.status
+    : cause instanceof oauth.OperationProcessingError && cause.cause instanceof Response
+      ? cause.cause.status
+      : undefined;
+  if (status !== undefined) return `answered HTTP ${status}${cause instanceof oauth.ResponseBodyError ? ` (${cause.error})` : ''}`;
+  return `failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+}
+
 /**
  * A verifier of opaque tokens by introspection. Active responses are cached for at most
  * `cacheMaxAge` and never past the token's `exp`; inactive ones are not cached. Concurrent checks
  * of one token share one request.
  *
- * An endpoint that cannot be reached, answers anything but `200` with a JSON object (e.g. `401`
- * because our client credentials are wrong), or times out, is {@link TemporarilyUnavailable}.
+ * The request and the response's shape are oauth4webapi's (client authentication, status, JSON,
+ * `active`); the checks of what it says are {@link checkIntrospectionResponse}. An endpoint that
+ * cannot be reached, answers anything but `200` with a JSON object (e.g. `401` because our client
+ * credentials are wrong), or times out, is {@link TemporarilyUnavailable}.
  */
 export function createIntrospector(settings: IntrospectionSettings): (token: string) => Promise<AccessTokenClaims> {
   const cache = new IntrospectionCache(settings.cacheMaxEntries);
   const inFlight = new Map<string, Promise<AccessTokenClaims>>();
 
+  const client: oauth.Client = { client_id: settings.clientId };
+  const clientAuthentication =
+    settings.authMethod === 'client_secret_basic' ? oauth.ClientSecretBasic(settings.clientSecret) : oauth.ClientSecretPost(settings.clientSecret);
+
   async function introspect(token: string): Promise<AccessTokenClaims> {
     const endpoint = await settings.endpoint();
-    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'content-type': 'application/x-www-form-urlencoded',
-    };
-    if (settings.authMethod === 'client_secret_basic') {
-      headers.authorization = basicAuthorization(settings.clientId, settings.clientSecret);
-    } else {
-      form.set('client_id', settings.clientId);
-      form.set('client_secret', settings.clientSecret);
-    }
-    let response: Response;
+    const as: oauth.AuthorizationServer = { issuer: settings.issuer, introspection_endpoint: endpoint.href };
+    let response: Record<string, unknown>;
     try {
-      response = await fetchWithRetry(settings.http, endpoint.href, { method: 'POST', headers, body: form.toString() });
+      const answer = await oauth.introspectionRequest(as, client, clientAuthentication, token, {
+        ...oauthHttpOptions(settings.http, endpoint),
+        additionalParameters: { token_type_hint: 'access_token' },
+      });
+      response = await oauth.processIntrospectionResponse(as, client, answer);
     } catch (cause) {
-      throw new TemporarilyUnavailable('introspection endpoint unreachable', { cause });
-    }
-    if (response.status !== 200) {
-      const error = (await readJsonObject(response))?.error;
       // RFC 7009 §2.2.1's error, used by some servers (oidc-provider for JWTs) for tokens they do
-      // not introspect: the token's fault, not an outage. Anything else (401: our credentials; 5xx)
-      // is ours, and must not be blamed on the token.
-      if (response.status === 400 && error === 'unsupported_token_type') {
+      // not introspect: the token's fault, not an outage. Anything else (unreachable, a timeout,
+      // 401 for our credentials, 5xx, not a JSON object) is ours, and must not be blamed on the token.
+      if (cause instanceof oauth.ResponseBodyError && cause.status === 400 && cause.error === 'unsupported_token_type') {
         throw new InvalidToken('introspection: the server does not introspect this kind of token');
       }
-      throw new TemporarilyUnavailable(`introspection endpoint answered HTTP ${response.status}`);
+      throw new TemporarilyUnavailable(`the introspection endpoint ${failure(cause)}`, { cause });
     }
-    const body = await readJsonObject(response);
-    if (!body) throw new TemporarilyUnavailable('introspection endpoint answered something other than a JSON object');
-    return checkIntrospectionResponse(body, settings);
+    return checkIntrospectionResponse(response, settings);
   }
 
   return async (token) => {
