@@ -1,6 +1,6 @@
-export { createBffClient } from './createBffClient.js';
-export { BffError } from './BffError.js';
-export type { BffErrorCode, BffErrorInit, ProblemDetails } from './BffError.js';
+export { createBffClient } from './create-bff-client.js';
+export { BffError } from './bff-error.js';
+export type { BffErrorCode, BffErrorInit, ProblemDetails } from './bff-error.js';
 export type {
   BffClient,
   BffClientEvent,

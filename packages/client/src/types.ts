@@ -1,4 +1,4 @@
-import type { BffError, BffErrorCode } from './BffError.js';
+import type { BffError, BffErrorCode } from './bff-error.js';
 
 /**
  * Claims of the signed-in user, as the BFF's `/session` route returns them.

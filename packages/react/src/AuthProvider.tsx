@@ -2,7 +2,7 @@ import { createBffClient } from '@cloakroom/client';
 import type { BffClient } from '@cloakroom/client';
 import { createElement, useEffect, useState } from './react.js';
 import type { ReactNode } from 'react';
-import { BffClientContext } from './BffClientContext.js';
+import { BffClientContext } from './bff-client-context.js';
 
 /** Props of {@link AuthProvider}. */
 export interface AuthProviderProps {

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from './react.js';
 import type { ReactNode } from 'react';
-import { useSession } from './useSession.js';
+import { useSession } from './use-session.js';
 
 /** Props of {@link RequireAuth}. */
 export interface RequireAuthProps {

@@ -1,6 +1,6 @@
 import type { User } from '@cloakroom/client';
 import type { ReactNode } from 'react';
-import { useSession } from './useSession.js';
+import { useSession } from './use-session.js';
 
 /** Props of {@link SignedIn}. */
 export interface SignedInProps<TUser = User> {

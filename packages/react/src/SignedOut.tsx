@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { useSession } from './useSession.js';
+import { useSession } from './use-session.js';
 
 /**
  * Renders `children` only when the BFF has said there is no session (`'unauthenticated'`):

@@ -1,9 +1,9 @@
 export { AuthProvider } from './AuthProvider.js';
 export type { AuthProviderProps } from './AuthProvider.js';
-export { useSession } from './useSession.js';
-export type { UseSessionResult } from './useSession.js';
-export { useBffFetch } from './useBffFetch.js';
-export { useBffClient } from './useBffClient.js';
+export { useSession } from './use-session.js';
+export type { UseSessionResult } from './use-session.js';
+export { useBffFetch } from './use-bff-fetch.js';
+export { useBffClient } from './use-bff-client.js';
 export { SignedIn } from './SignedIn.js';
 export type { SignedInProps } from './SignedIn.js';
 export { SignedOut } from './SignedOut.js';

@@ -1,6 +1,6 @@
 import type { BffClient, User } from '@cloakroom/client';
 import { useContext } from './react.js';
-import { BffClientContext } from './BffClientContext.js';
+import { BffClientContext } from './bff-client-context.js';
 
 /** The {@link BffClient} of the nearest {@link AuthProvider}; throws outside one. */
 export function useBffClient<TUser = User>(): BffClient<TUser> {

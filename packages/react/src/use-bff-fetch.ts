@@ -1,5 +1,5 @@
 import type { BffFetch } from '@cloakroom/client';
-import { useBffClient } from './useBffClient.js';
+import { useBffClient } from './use-bff-client.js';
 
 /**
  * The {@link BffFetch} of the nearest {@link AuthProvider}'s client: `fetch` through the BFF, with the

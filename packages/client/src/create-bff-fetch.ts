@@ -1,6 +1,6 @@
-import { BffError, endsSession } from './BffError.js';
-import { resolveBffPath } from './bffPath.js';
-import { readProblem } from './problemDetails.js';
+import { BffError, endsSession } from './bff-error.js';
+import { resolveBffPath } from './bff-path.js';
+import { readProblem } from './problem-details.js';
 import type { BffFetch, BffJsonInit, FetchLike } from './types.js';
 
 const JSON_TYPE = 'application/json';

@@ -1,6 +1,6 @@
 import type { BffClient, SessionState, User } from '@cloakroom/client';
 import { useMemo, useSyncExternalStore } from './react.js';
-import { useBffClient } from './useBffClient.js';
+import { useBffClient } from './use-bff-client.js';
 
 /** What {@link useSession} returns: the session state (with `loginError`) and the actions on it. */
 export type UseSessionResult<TUser = User> = SessionState<TUser> &

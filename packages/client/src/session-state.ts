@@ -1,4 +1,4 @@
-import { BffError } from './BffError.js';
+import { BffError } from './bff-error.js';
 import type { SessionState } from './types.js';
 
 /** Before the first answer from `/session`. */

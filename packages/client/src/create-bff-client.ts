@@ -1,17 +1,15 @@
-import { BffError, endsSession, toBffError } from './BffError.js';
-import { normalizeBasePath, resolveBffPath } from './bffPath.js';
-import { createBffFetch } from './createBffFetch.js';
+import { BffError, endsSession, toBffError } from './bff-error.js';
+import { normalizeBasePath, resolveBffPath } from './bff-path.js';
+import { createBffFetch } from './create-bff-fetch.js';
 import { createEmitter } from './emitter.js';
-import { atExpiry } from './expiryTimer.js';
-import { watchFocus } from './focusWatcher.js';
-import { takeLoginError } from './loginError.js';
-import { setLoginMark, takeLoginMark } from './loginMark.js';
+import { takeLoginError } from './login-error.js';
+import { setLoginMark, takeLoginMark } from './login-mark.js';
 import { assignLocation, currentRelativeUrl, isAbsoluteHttpUrl } from './navigation.js';
-import { sessionEvent } from './sessionEvents.js';
-import { errorState, LOADING_STATE, parseSessionResponse, reuseIfEqual, UNAUTHENTICATED_STATE } from './sessionState.js';
-import { singleFlight } from './singleFlight.js';
-import { createStore } from './store.js';
-import { openTabChannel } from './tabChannel.js';
+import { sessionEvent } from './session-events.js';
+import { errorState, LOADING_STATE, parseSessionResponse, reuseIfEqual, UNAUTHENTICATED_STATE } from './session-state.js';
+import { createSessionWatchers } from './session-watchers.js';
+import { singleFlight } from './single-flight.js';
+import { createStore, type Store } from './store.js';
 import type { BffClient, BffClientEvent, BffClientOptions, FetchLike, LoginOptions, LogoutOptions, SessionState, User } from './types.js';
 
 /** Body of `POST /logout`. */
@@ -50,55 +48,39 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
   // already on its way cannot bring back a session we know is gone.
   let generation = 0;
   let lastRequestAt = -Infinity;
-  // Set by logout(): `loggingOut` until it fails (or for good: the user signed out here), `leaving` until
-  // the page is left too, or until logout() resolves on a page that stays. While leaving, nothing automatic runs.
-  let loggingOut = false;
-  let leaving = false;
-  // Open only while the store has subscribers (see whileObserved below).
-  let channel: BroadcastChannel | null = null;
-  let observed = false;
-  let watchedExpiry: number | null = null;
-  let stopExpiryTimer = () => {};
+  // Set by logout(): 'leaving' until it fails or the page is left (or logout() resolves on a page that
+  // stays: then 'stayed', for good). While leaving, nothing automatic runs; once signed out here,
+  // nothing signs the user back in by itself.
+  let signOut: 'none' | 'leaving' | 'stayed' = 'none';
 
-  /** Keeps one timer on the current `expiresAt` while observed; a re-check that brings the same one sets none. */
-  const watchExpiry = () => {
-    const expiresAt = observed ? store.get().expiresAt : null;
-    if (expiresAt === watchedExpiry) return;
-    stopExpiryTimer();
-    watchedExpiry = expiresAt;
-    stopExpiryTimer = atExpiry(expiresAt, () => void load('expiry'));
-  };
-
-  const store = createStore<SessionState<TUser>>(LOADING_STATE, () => {
-    observed = true;
-    if (crossTab) channel = openTabChannel(channelName, onTabMessage);
-    const stopWatchingFocus = refetchOnFocus ? watchFocus(onFocus) : undefined;
-    watchExpiry();
-    return () => {
-      observed = false;
-      channel?.close();
-      channel = null;
-      stopWatchingFocus?.();
-      watchExpiry();
-    };
+  const watchers = createSessionWatchers({
+    channelName: crossTab ? channelName : null,
+    onFocus: refetchOnFocus ? () => void (Date.now() - lastRequestAt >= focusThrottleMs && load('focus')) : null,
+    // Another tab saw a change: ask the BFF, after any request in flight (its answer may predate the change).
+    onTabMessage: () => void load.idle().then(() => load('tab')),
+    onExpiry: () => void load('expiry'),
   });
+  const store: Store<SessionState<TUser>> = createStore<SessionState<TUser>>(LOADING_STATE, () => watchers.start(store.get().expiresAt));
 
-  const update = (next: SessionState<TUser>, expired: boolean, tellOtherTabs: boolean) => {
+  /**
+   * Sets the state the BFF gave. `expired`: the session ended by itself (the event says so);
+   * `broadcast`: the other tabs are told (only what an explicit refresh or logout found).
+   */
+  const update = (next: SessionState<TUser>, { expired, broadcast }: { expired: boolean; broadcast: boolean }) => {
     const before = store.get();
     store.set(reuseIfEqual(before, { ...next, loginError: before.loginError }));
-    watchExpiry();
+    watchers.expiryChanged(store.get().expiresAt);
     const event = sessionEvent(before, store.get(), expired, () => takeLoginMark(loginMarkKey));
     if (!event) return;
     events.emit(event);
-    // A channel never hears itself, so this tab does not refetch its own news.
-    if (tellOtherTabs) channel?.postMessage(event);
+    if (broadcast) watchers.tellOtherTabs(event);
   };
 
   /** The BFF says the session is over (a 401, or logout): final, whatever a pending /session says. */
   const endSession = (expired: boolean) => {
     generation += 1;
     load.forget();
-    update(UNAUTHENTICATED_STATE, expired, true);
+    update(UNAUTHENTICATED_STATE, { expired, broadcast: true });
   };
 
   const bffFetch = createBffFetch({ basePath, fetch, onSessionEnded: () => endSession(true) });
@@ -107,7 +89,7 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
 
   const load = singleFlight(async (cause: LoadCause): Promise<SessionState<TUser>> => {
     // A focus, another tab or the expiry timer must not move the state of a page that is signing out.
-    if (leaving && cause !== 'refresh') return store.get();
+    if (signOut === 'leaving' && cause !== 'refresh') return store.get();
     const startedAt = generation;
     lastRequestAt = Date.now();
     let next: SessionState<TUser>;
@@ -119,16 +101,9 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
       ended = endsSession(error);
       next = ended ? UNAUTHENTICATED_STATE : errorState(store.get(), error);
     }
-    if (startedAt === generation) update(next, ended || cause === 'expiry', cause === 'refresh');
+    if (startedAt === generation) update(next, { expired: ended || cause === 'expiry', broadcast: cause === 'refresh' });
     return store.get();
   });
-
-  const onFocus = () => {
-    if (Date.now() - lastRequestAt >= focusThrottleMs) void load('focus');
-  };
-
-  // Another tab saw a change: ask the BFF, after any request in flight (its answer may predate the change).
-  const onTabMessage = () => void load.idle().then(() => load('tab'));
 
   const login = ({ returnTo = currentRelativeUrl(), ...parameters }: LoginOptions = {}) => {
     setLoginMark(loginMarkKey);
@@ -140,7 +115,7 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
   const logout = async ({ returnTo }: LogoutOptions = {}) => {
     // Refused before anything happens: `navigate` may follow it below.
     if (returnTo) resolveBffPath('', returnTo);
-    loggingOut = leaving = true;
+    signOut = 'leaving';
     // A /session answer already on its way must not move the state either.
     generation += 1;
     let endSessionUrl: unknown = null;
@@ -149,15 +124,15 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
     } catch (error) {
       // Already signed out on the server: the goal is reached. Anything else is the caller's to show.
       if (!(error instanceof BffError && endsSession(error))) {
-        loggingOut = leaving = false;
+        signOut = 'none';
         throw error;
       }
     }
     endSession(false);
     const next = typeof endSessionUrl === 'string' && isAbsoluteHttpUrl(endSessionUrl) ? endSessionUrl : returnTo;
-    // Staying: the client watches again, but `loggingOut` stays, so nothing signs the user back in by itself.
+    // Staying: the client watches again, but still counts as signed out here.
     if (next) navigate(next);
-    else leaving = false;
+    else signOut = 'stayed';
   };
 
   const setLoginError = (loginError: string | null) => store.set({ ...store.get(), loginError });
@@ -174,7 +149,7 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
     bffFetch,
     login,
     logout,
-    isLoggingOut: () => loggingOut,
+    isLoggingOut: () => signOut !== 'none',
     clearLoginError: () => void (store.get().loginError && setLoginError(null)),
     on: events.on,
   };

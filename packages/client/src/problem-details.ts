@@ -1,4 +1,4 @@
-import type { ProblemDetails } from './BffError.js';
+import type { ProblemDetails } from './bff-error.js';
 
 /**
  * Reads the body of `response` as a problem document when it says it is one
