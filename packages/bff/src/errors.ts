@@ -1,29 +1,8 @@
+import type { BffErrorCode, BffProblem } from '@cloakroom/protocol';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-/**
- * Stable machine-readable error codes of the BFF's problem details (RFC 9457).
- * The SDK and users switch on these; never rename one.
- */
-export type BffErrorCode =
-  | 'csrf_failed'
-  | 'login_required'
-  | 'session_expired'
-  | 'unknown_api'
-  | 'route_not_allowed'
-  | 'upstream_unavailable'
-  | 'upstream_timeout'
-  | 'idp_unavailable'
-  | 'idp_rejected'
-  | 'session_store_unavailable'
-  | 'invalid_request'
-  | 'invalid_callback'
-  | 'login_failed'
-  | 'invalid_logout_token'
-  | 'payload_too_large'
-  | 'not_found'
-  | 'unauthorized'
-  | 'internal_error';
+export type { BffErrorCode };
 
 const titles: Record<BffErrorCode, string> = {
   csrf_failed: 'Cross-site request refused',
@@ -67,7 +46,7 @@ export class BffError extends Error {
 
 /** Renders an `application/problem+json` response (RFC 9457) with a stable `code`. */
 export function problem(c: Context, error: BffError): Response {
-  const body = {
+  const body: BffProblem = {
     type: `https://cloakroom.dev/problems/${error.code}`,
     title: titles[error.code],
     status: error.status,

@@ -1,26 +1,12 @@
+import type { BffErrorCode as ServerErrorCode } from '@cloakroom/protocol';
+
 /**
- * Stable error codes. The BFF's own, plus those the client raises itself:
+ * Stable error codes: the BFF's own (`@cloakroom/protocol`), plus those the client raises itself:
  * `network_error` (no answer at all), `http_error` (a non-2xx answer that is not a problem document)
  * and `invalid_response` (an answer the client cannot read).
  */
 export type BffErrorCode =
-  | 'csrf_failed'
-  | 'login_required'
-  | 'session_expired'
-  | 'unknown_api'
-  | 'route_not_allowed'
-  | 'upstream_unavailable'
-  | 'upstream_timeout'
-  | 'idp_unavailable'
-  | 'idp_rejected'
-  | 'invalid_request'
-  | 'payload_too_large'
-  | 'session_store_unavailable'
-  | 'invalid_callback'
-  | 'login_failed'
-  | 'not_found'
-  | 'unauthorized'
-  | 'internal_error'
+  | ServerErrorCode
   | 'network_error'
   | 'http_error'
   | 'invalid_response'

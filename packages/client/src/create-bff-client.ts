@@ -1,3 +1,4 @@
+import type { LogoutResponse } from '@cloakroom/protocol';
 import { BffError, endsSession, toBffError } from './bff-error.js';
 import { normalizeBasePath, resolveBffPath } from './bff-path.js';
 import { createBffFetch } from './create-bff-fetch.js';
@@ -11,11 +12,6 @@ import { createSessionWatchers } from './session-watchers.js';
 import { singleFlight } from './single-flight.js';
 import { createStore, type Store } from './store.js';
 import type { BffClient, BffClientEvent, BffClientOptions, FetchLike, LoginOptions, LogoutOptions, SessionState, User } from './types.js';
-
-/** Body of `POST /logout`. */
-interface LogoutResponse {
-  endSessionUrl?: unknown;
-}
 
 /**
  * Why `/session` is fetched. Only an explicit `refresh()` tells the other tabs what it finds:
@@ -120,7 +116,7 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
     generation += 1;
     let endSessionUrl: unknown = null;
     try {
-      ({ endSessionUrl } = await sessionFetch.json<LogoutResponse>(returnTo ? `/logout?${new URLSearchParams({ returnTo })}` : '/logout', { method: 'POST' }));
+      ({ endSessionUrl } = await sessionFetch.json<Partial<LogoutResponse>>(returnTo ? `/logout?${new URLSearchParams({ returnTo })}` : '/logout', { method: 'POST' }));
     } catch (error) {
       // Already signed out on the server: the goal is reached. Anything else is the caller's to show.
       if (!(error instanceof BffError && endsSession(error))) {

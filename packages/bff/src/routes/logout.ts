@@ -1,15 +1,10 @@
+import type { LogoutResponse } from '@cloakroom/protocol';
 import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
 import { logoutTransactionCookie } from '../transactions.js';
 import { revokeRefreshTokens } from '../revocation.js';
 import { requireReturnTo } from '../return-to.js';
-
-/** What `POST {basePath}/logout` answers. */
-export interface LogoutResult {
-  /** Where to send the browser to end the IdP session too (RP-initiated logout), if the IdP has one. */
-  endSessionUrl: string | null;
-}
 
 /**
  * `POST {basePath}/logout?returnTo=/path`: revokes the refresh token (RFC 7009) where the IdP can,
@@ -23,14 +18,14 @@ export function logout({ config, provider, sessions, logger }: BffDeps): Handler
     const current = await sessions.load(c);
     await sessions.end(c, current);
     c.header('Cache-Control', 'no-store');
-    if (!current) return c.json({ endSessionUrl: null } satisfies LogoutResult);
+    if (!current) return c.json({ endSessionUrl: null } satisfies LogoutResponse);
 
     // Asked once for both uses: an IdP that cannot be discovered would otherwise cost two timeouts.
     const discovered = await provider.discover().catch(() => undefined);
     await revokeRefreshTokens(provider, discovered, [current]);
     logger.info('signed out', { sub: current.sub });
     const configuration = discovered?.configuration;
-    if (!configuration?.serverMetadata().end_session_endpoint) return c.json({ endSessionUrl: null } satisfies LogoutResult);
+    if (!configuration?.serverMetadata().end_session_endpoint) return c.json({ endSessionUrl: null } satisfies LogoutResponse);
 
     const state = oidc.randomState();
     await transactions.write(c, { state, returnTo });
@@ -41,7 +36,7 @@ export function logout({ config, provider, sessions, logger }: BffDeps): Handler
       post_logout_redirect_uri: config.postLogoutRedirectUri,
       state,
     });
-    return c.json({ endSessionUrl: endSessionUrl.href } satisfies LogoutResult);
+    return c.json({ endSessionUrl: endSessionUrl.href } satisfies LogoutResponse);
   };
 }
 

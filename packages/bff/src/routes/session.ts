@@ -1,10 +1,6 @@
+import type { SessionResponse } from '@cloakroom/protocol';
 import type { Handler } from 'hono';
 import type { BffDeps } from '../context.js';
-
-/** What `GET {basePath}/session` answers: claims and times, never a token. */
-export type SessionInfo =
-  | { authenticated: false }
-  | { authenticated: true; user: Record<string, unknown>; expiresAt: number };
 
 /**
  * `GET {basePath}/session`: is someone signed in, who, and until when (epoch seconds: the idle
@@ -13,7 +9,7 @@ export type SessionInfo =
 export function session({ sessions }: BffDeps): Handler {
   return async (c) => {
     const current = await sessions.load(c);
-    const body: SessionInfo = current
+    const body: SessionResponse = current
       ? { authenticated: true, user: { sub: current.sub, ...current.claims }, expiresAt: sessions.lifetime.endsAt(current) }
       : { authenticated: false };
     c.header('Cache-Control', 'no-store');
