@@ -1,9 +1,10 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { MemorySessionStore } from '@cloakroom/bff';
+import { MemorySessionStore, type Logger } from '@cloakroom/bff';
 import { startDemoBff, type RunningDemo } from '@cloakroom/demo-bff';
 import { startApi, type RunningApi } from '@cloakroom/demo-api';
-import { bffClient, ORDERS_API, startIdp, type RunningIdp } from '@cloakroom/idp';
+import { bffClient, ORDERS_API, publicSpaClient, startIdp, type RunningIdp } from '@cloakroom/idp';
+import { startTokenSpa } from './token-spa.js';
 import { startViteDemo } from './vite-demo.js';
 
 /** The whole demo stack, in this process, on free ports; the tests can look into its session store. */
@@ -11,9 +12,13 @@ export interface Stack {
   idp: RunningIdp;
   api: RunningApi;
   app: RunningDemo;
+  /** The token-in-the-browser comparison app, with `tokenSpa: true`. */
+  tokenSpa?: RunningDemo;
   store: MemorySessionStore;
   /** Every line the BFF logged. */
   log: string[];
+  /** The BFF's logger, which writes to `log`: for another BFF a test starts beside the stack. */
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -40,33 +45,44 @@ export interface StackOptions {
    * (`pnpm start`); `'vite'`, Vite's dev server with the BFF inside it (`pnpm dev`).
    */
   server?: 'static' | 'vite';
+  /**
+   * Also start apps/token-spa, the app that keeps its tokens in the browser with oidc-client-ts, on
+   * its own origin: a public client at the IdP, and allowed by the API's CORS.
+   */
+  tokenSpa?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const appPort = await freePort();
+  const tokenSpaPort = options.tokenSpa ? await freePort() : undefined;
+  const tokenSpaOrigins = tokenSpaPort ? [`http://localhost:${tokenSpaPort}`] : [];
   const idp = await startIdp({
     port: 0,
-    clients: [bffClient({ origin: `http://localhost:${appPort}` })],
+    clients: [bffClient({ origin: `http://localhost:${appPort}` }), ...tokenSpaOrigins.map((origin) => publicSpaClient({ origin }))],
     ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
   });
-  const api = await startApi({ port: 0, issuer: idp.issuer, audience: ORDERS_API });
+  const api = await startApi({ port: 0, issuer: idp.issuer, audience: ORDERS_API, corsOrigins: tokenSpaOrigins });
   const store = new MemorySessionStore();
   const log: string[] = [];
   const write = (message: string, fields?: Record<string, unknown>) => void log.push(JSON.stringify({ message, ...fields }));
-  const logger = { info: write, warn: write, error: write };
+  const logger: Logger = { info: write, warn: write, error: write };
   const lifetimes = {
     ...(options.idleTimeout ? { idleTimeout: options.idleTimeout } : {}),
     ...(options.absoluteLifetime ? { absoluteLifetime: options.absoluteLifetime } : {}),
   };
   const demo = { issuer: idp.issuer, apiUrl: api.url, bff: { session: { store, ...lifetimes }, logger } };
   const app = options.server === 'vite' ? await startViteDemo(appPort, demo) : await startDemoBff({ port: appPort, ...demo });
+  const tokenSpa = tokenSpaPort ? await startTokenSpa(tokenSpaPort, { issuer: idp.issuer, apiUrl: api.url }) : undefined;
   return {
     idp,
     api,
     app,
+    tokenSpa,
     store,
     log,
+    logger,
     async close() {
+      await tokenSpa?.close();
       await app.close();
       await api.close();
       await idp.close();

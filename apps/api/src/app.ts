@@ -2,6 +2,7 @@ import { requireAccessToken, requireScope } from '@cloakroom/guard';
 import type { AccessTokenClaims, AccessTokenEnv } from '@cloakroom/guard';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { OrderStore } from './orders.js';
 import { problem } from './problem.js';
 
@@ -15,6 +16,12 @@ export interface ApiOptions {
   jwksUri?: string;
   /** Seconds of clock skew allowed on `exp`, `nbf`, `iat`; defaults to the guard's 5. */
   clockTolerance?: number;
+  /**
+   * Origins whose pages may call the API from script with their own bearer token (CORS), such as
+   * the token-in-the-browser comparison SPA. Default none: behind the BFF, the API is called
+   * server to server.
+   */
+  corsOrigins?: readonly string[];
 }
 
 /** The claims the API relies on: RFC 9068 (`typ: at+jwt`) guarantees `sub`. */
@@ -51,6 +58,18 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
     // Per-user data: never cached by the browser or anything in between.
     c.header('cache-control', 'no-store');
   });
+
+  // Before the token check: a pre-flight carries no token, and a page must be able to read a 401 too.
+  if (options.corsOrigins?.length) {
+    app.use(
+      cors({
+        origin: [...options.corsOrigins],
+        allowMethods: ['GET', 'POST'],
+        allowHeaders: ['authorization', 'content-type'],
+        exposeHeaders: ['location', 'www-authenticate'],
+      }),
+    );
+  }
 
   // Every route, unknown ones included, needs a valid RFC 9068 access token for this API.
   app.use(

@@ -153,6 +153,39 @@ describe('without a valid access token', () => {
   });
 });
 
+describe('CORS', () => {
+  const page = 'http://localhost:3002';
+
+  it("lets the configured origins' pages call it with their own token and read every answer", async () => {
+    const withCors = createApi({ issuer: idp.issuer, audience: ORDERS_API, corsOrigins: [page] });
+    const preflight = await withCors.request('/orders', {
+      method: 'OPTIONS',
+      headers: { origin: page, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(page);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+
+    const ok = await withCors.request('/orders', { headers: { origin: page, ...bearer(alice) } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(page);
+    const refused = await withCors.request('/orders', { headers: { origin: page } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(page);
+    expect(refused.headers.get('access-control-expose-headers')).toMatch(/www-authenticate/);
+  });
+
+  it('grants no other origin, and by default none at all', async () => {
+    const withCors = createApi({ issuer: idp.issuer, audience: ORDERS_API, corsOrigins: [page] });
+    const other = await withCors.request('/orders', { headers: { origin: 'http://localhost:3003', ...bearer(alice) } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const byDefault = await api.request('/orders', { headers: { origin: page, ...bearer(alice) } });
+    expect(byDefault.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await api.request('/orders', { method: 'OPTIONS', headers: { origin: page, 'access-control-request-method': 'GET' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
 describe('expiry and IdP availability', () => {
   it('refuses an expired token with 401 invalid_token', async () => {
     const shortLived = await startIdp({ port: 0, accessTokenTtl: 3 });

@@ -60,6 +60,8 @@ export function demoBffConfig(baseUrl: string, options: DemoOptions = {}): BffCo
         baseUrl: options.apiUrl ?? DEMO_DEFAULTS.apiUrl,
         scopes: ['orders:read', 'orders:write'],
         resource: DEMO_DEFAULTS.ordersResource,
+        // Exactly what apps/web calls: a script injected into the page reaches nothing else of the API.
+        routes: ['GET /orders', 'POST /orders'],
       },
     },
     ...options.bff,

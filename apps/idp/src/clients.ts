@@ -9,6 +9,12 @@ export const DEMO_CLIENT_SECRET = 'cloakroom-bff-dev-secret-change-me-0123456789
 /** Origin the demo BFF (and the SPA it serves) runs on. */
 export const DEMO_BFF_ORIGIN = 'http://localhost:3000';
 
+/** Client id of the token-in-the-browser comparison SPA (apps/token-spa). */
+export const TOKEN_SPA_CLIENT_ID = 'token-spa';
+
+/** Origin the comparison SPA's dev server runs on. */
+export const TOKEN_SPA_ORIGIN = 'http://localhost:3002';
+
 /** OIDC scopes the IdP supports; resource scopes come from the resource servers. */
 export const OIDC_SCOPES: readonly string[] = Object.freeze(['openid', 'profile', 'email', 'offline_access']);
 
@@ -71,4 +77,55 @@ export function bffClient(options: BffClientOptions): ClientMetadata {
     ...(options.jwks ? { jwks: { keys: options.jwks.keys.map((key) => ({ ...key })) } } : {}),
     scope: OIDC_SCOPES.join(' '),
   };
+}
+
+/** Options of {@link publicSpaClient}. */
+export interface PublicSpaClientOptions {
+  /** Origin the SPA's pages are served from, e.g. `http://localhost:3002` (a trailing path is ignored). */
+  origin: string;
+  /** Defaults to {@link TOKEN_SPA_CLIENT_ID}. */
+  clientId?: string;
+  /** The SPA's redirect (callback) page; defaults to `/callback`. */
+  callbackPath?: string;
+}
+
+/**
+ * Client metadata for a single-page app that keeps its tokens in the browser, the usual public-client
+ * way (as with `oidc-client-ts`): no secret (`token_endpoint_auth_method: none`, PKCE), the code and
+ * refresh grants, redirected to `{origin}/callback`. Its page may call the token endpoint from
+ * `origin` (see {@link allowsBrowserOrigin}). It gets a refresh token only when it asks for
+ * `offline_access` with `prompt=consent` (oidc-provider drops `offline_access` otherwise).
+ *
+ * For apps/token-spa, the comparison that shows what an XSS takes from such an app and not from the
+ * BFF: not a recommendation.
+ */
+export function publicSpaClient(options: PublicSpaClientOptions): ClientMetadata {
+  const origin = new URL(options.origin).origin;
+  return {
+    client_id: options.clientId ?? TOKEN_SPA_CLIENT_ID,
+    client_name: 'Token-in-the-browser comparison SPA',
+    application_type: 'web',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [`${origin}${options.callbackPath ?? '/callback'}`],
+    post_logout_redirect_uris: [`${origin}/`],
+    token_endpoint_auth_method: 'none',
+    scope: OIDC_SCOPES.join(' '),
+  };
+}
+
+/** What {@link allowsBrowserOrigin} needs of a client; oidc-provider's `Client` has it. */
+export interface BrowserOriginClient {
+  readonly clientAuthMethod: string;
+  readonly redirectUris: readonly string[];
+}
+
+/**
+ * oidc-provider's `clientBasedCORS`: may a page at `origin` read the answers of the token (and
+ * revocation, introspection, PAR) endpoints as `client`? Only for a public client, from the origin of
+ * one of its redirect URIs, where its pages run. A confidential client (a BFF) calls server to server,
+ * so no page ever gets to call the IdP as it.
+ */
+export function allowsBrowserOrigin(client: BrowserOriginClient, origin: string): boolean {
+  return client.clientAuthMethod === 'none' && client.redirectUris.some((uri) => new URL(uri).origin === origin);
 }

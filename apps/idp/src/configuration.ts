@@ -1,7 +1,7 @@
 import { errors } from 'oidc-provider';
 import type { Client, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { processAdapter } from './adapter.js';
-import { OIDC_SCOPES } from './clients.js';
+import { OIDC_SCOPES, allowsBrowserOrigin } from './clients.js';
 import { DEV_COOKIE_KEYS } from './keys.js';
 import { errorPage, logoutPage, postLogoutPage } from './pages.js';
 import { resourcesForScope } from './resource-servers.js';
@@ -114,8 +114,9 @@ export function buildConfiguration({
     // `fetch` its own dispatcher; a dev IdP must reach BFFs on loopback for back-channel logout.
     // Safe here: only statically registered clients' URLs are ever fetched (no dynamic registration).
     fetch: (url, { dispatcher: _ssrfGuard, ...init }) => fetch(url, init),
-    // The SPA never talks to the IdP from script; only the BFF does, server to server.
-    clientBasedCORS: () => false,
+    // The BFF talks to the IdP server to server; only a public client's own pages (the
+    // token-in-the-browser comparison SPA) may call the token endpoint from script.
+    clientBasedCORS: (_ctx, origin, client) => allowsBrowserOrigin(client, origin),
     renderError: (ctx, out) => {
       sendPage(ctx, errorPage('Something went wrong', out));
     },

@@ -3,8 +3,9 @@
 /// <reference path="./oidc-provider.d.ts" />
 
 /**
- * `@cloakroom/idp/demo`: the demo client's id and secret and the demo APIs' resource indicators,
- * without loading the OpenID Provider itself (for the demo BFF and the docs).
+ * `@cloakroom/idp/demo`: the demo clients' ids, origins and secret and the demo APIs' resource
+ * indicators, without loading the OpenID Provider itself (for the demo BFF, the comparison SPA and the
+ * docs).
  */
-export { DEMO_BFF_ORIGIN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from './clients.js';
+export { DEMO_BFF_ORIGIN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_SPA_CLIENT_ID, TOKEN_SPA_ORIGIN } from './clients.js';
 export { ORDERS_API, REPORTS_API } from './resource-servers.js';

@@ -8,8 +8,18 @@
  */
 export { startIdp } from './start-idp.js';
 export type { GrantCounts, IdpOptions, RunningIdp } from './start-idp.js';
-export { DEMO_BFF_ORIGIN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, OIDC_SCOPES, bffClient } from './clients.js';
-export type { BffClientOptions } from './clients.js';
+export {
+  DEMO_BFF_ORIGIN,
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  OIDC_SCOPES,
+  TOKEN_SPA_CLIENT_ID,
+  TOKEN_SPA_ORIGIN,
+  allowsBrowserOrigin,
+  bffClient,
+  publicSpaClient,
+} from './clients.js';
+export type { BffClientOptions, BrowserOriginClient, PublicSpaClientOptions } from './clients.js';
 export { DEFAULT_RESOURCE_SERVERS, ORDERS_API, REPORTS_API } from './resource-servers.js';
 export { generateSigningKey } from './keys.js';
 export type { ResourceServerConfig, ResourceServers } from './resource-servers.js';
