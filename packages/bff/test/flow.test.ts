@@ -58,6 +58,8 @@ describe('sign-in through the BFF with the real dev IdP', () => {
     const session = await browser.fetch(`${origin}/bff/session`, { headers: json });
     expect(session.status).toBe(200);
     expect(session.headers.get('cache-control')).toBe('no-store');
+    // HSTS on the BFF's own answers (hono/secure-headers' default): browsers keep to https.
+    expect(session.headers.get('strict-transport-security')).toMatch(/^max-age=\d{7,}; includeSubDomains$/);
     const body = await session.json();
     expect(body).toMatchObject({ authenticated: true, user: { sub: 'alice', name: 'Alice Anderson', email: 'alice@example.com' } });
     expect(body.expiresAt).toBeGreaterThan(Date.now() / 1000);

@@ -83,6 +83,21 @@ describe('session lifetimes', () => {
   });
 });
 
+describe('session ids', () => {
+  it('are 256 random bits (43 base64url characters), new at every sign-in, and never in the cookie as such', async () => {
+    const store = new MemorySessionStore();
+    const { stack, browser } = await stackWith({ session: { store } });
+    for (let i = 0; i < 4; i++) await signIn(new TestBrowser(), `${stack.bff.origin}/bff/login`, { username: 'alice', password: 'alice-password' });
+    const ids = await store.idsBySub('alice');
+    expect(ids).toHaveLength(5);
+    expect(new Set(ids).size).toBe(5);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The cookie is a seal of the id: it does not show it.
+    const cookie = browser.cookies(stack.bff.origin).get('__Host-cloakroom')!;
+    for (const id of ids) expect(cookie).not.toContain(id);
+  });
+});
+
 describe('sessions per user', () => {
   it("keeps one user's sign-in flood from evicting another user: a sign-in past maxPerUser ends that user's oldest", async () => {
     const store = new MemorySessionStore({ maxSessions: 8 });
