@@ -7,7 +7,7 @@ import { SessionNotices } from './components/SessionNotices.js';
 import { SignInProblem } from './components/SignInProblem.js';
 import { SignInPanel } from './components/SignInPanel.js';
 import { UserMenu } from './components/UserMenu.js';
-import { usePath } from './usePath.js';
+import { usePath } from './use-path.js';
 
 /**
  * The demo, one feature of the SDK per part: <SignedIn>/<SignedOut>, the session's expiry, the

@@ -1,4 +1,4 @@
-import { useOrders } from '../useOrders.js';
+import { useOrders } from '../use-orders.js';
 import { ErrorMessage } from './ErrorMessage.js';
 import { NewOrderForm } from './NewOrderForm.js';
 

@@ -1,5 +1,5 @@
 import { useSession } from '@cloakroom/react';
-import type { DemoUser } from '../demoUser.js';
+import type { DemoUser } from '../demo-user.js';
 
 /** The session's claims, as `GET /bff/session` gives them: claims only, never a token. */
 export function ProfilePanel() {

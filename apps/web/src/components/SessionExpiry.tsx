@@ -1,4 +1,4 @@
-import { useNow } from '../useNow.js';
+import { useNow } from '../use-now.js';
 
 /** When the session ends (`expiresAt`, epoch seconds), with a countdown. The client re-checks at that time by itself. */
 export function SessionExpiry({ expiresAt }: { expiresAt: number | null }) {

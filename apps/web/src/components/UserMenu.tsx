@@ -1,6 +1,6 @@
 import { useSession } from '@cloakroom/react';
 import { useState } from 'react';
-import type { DemoUser } from '../demoUser.js';
+import type { DemoUser } from '../demo-user.js';
 import { ErrorMessage } from './ErrorMessage.js';
 import { SessionExpiry } from './SessionExpiry.js';
 
