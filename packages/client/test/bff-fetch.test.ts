@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BffError, createBffClient } from '../src/index.js';
-import { fakeBff, jsonResponse, problemResponse, signedIn } from './fake-bff.js';
+import { fakeBff, jsonResponse, problemResponse, signedIn } from '@cloakroom/test-harness/fake-bff';
 
 const orders = [{ id: '1', item: 'Coat', createdAt: '2025-01-01T00:00:00Z' }];
 

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBffClient } from '../src/index.js';
 import type { BffClient, BffClientOptions } from '../src/index.js';
-import { fakeServer } from './fake-bff.js';
+import { fakeServer } from '@cloakroom/test-harness/fake-bff';
 
 const unsubscribes: (() => void)[] = [];
 

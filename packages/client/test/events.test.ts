@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBffClient } from '../src/index.js';
 import type { BffClient, BffClientEvent } from '../src/index.js';
-import { fakeBff, fakeServer, jsonResponse, problemResponse, signedIn, signedOut } from './fake-bff.js';
+import { fakeBff, fakeServer, jsonResponse, problemResponse, signedIn, signedOut } from '@cloakroom/test-harness/fake-bff';
 
 afterEach(() => sessionStorage.clear());
 

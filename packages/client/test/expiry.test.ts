@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBffClient } from '../src/index.js';
 import type { BffClientEvent } from '../src/index.js';
-import { alice, fakeBff, jsonResponse, signedOut } from './fake-bff.js';
+import { alice, fakeBff, jsonResponse, signedOut } from '@cloakroom/test-harness/fake-bff';
 
 const NOW = Date.UTC(2025, 10, 25, 12, 0, 0);
 const inSeconds = (seconds: number) => NOW / 1000 + seconds;

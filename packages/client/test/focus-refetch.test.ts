@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBffClient } from '../src/index.js';
 import type { BffClientOptions } from '../src/index.js';
-import { fakeServer } from './fake-bff.js';
+import { fakeServer } from '@cloakroom/test-harness/fake-bff';
 
 beforeEach(() => {
   vi.useFakeTimers();

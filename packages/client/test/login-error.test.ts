@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBffClient } from '../src/index.js';
-import { fakeBff, signedIn, signedOut } from './fake-bff.js';
+import { fakeBff, signedIn, signedOut } from '@cloakroom/test-harness/fake-bff';
 
 const here = () => location.pathname + location.search + location.hash;
 

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBffClient } from '../src/index.js';
-import { alice, deferred, fakeBff, jsonResponse, problemResponse, signedIn, signedOut } from './fake-bff.js';
+import { alice, deferred, fakeBff, jsonResponse, problemResponse, signedIn, signedOut } from '@cloakroom/test-harness/fake-bff';
 
 const END_SESSION_URL = 'http://127.0.0.1:4000/session/end?client_id=bff';
 

@@ -1,7 +1,7 @@
 // Runs in the plain Node environment: no window, no document.
 import { expect, it, vi } from 'vitest';
 import { createBffClient } from '../src/index.js';
-import { fakeServer } from './fake-bff.js';
+import { fakeServer } from '@cloakroom/test-harness/fake-bff';
 
 it('imports and creates a client without a DOM', () => {
   expect(typeof (globalThis as { window?: unknown }).window).toBe('undefined');

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { BffError, createBffClient } from '../src/index.js';
-import { alice, deferred, fakeBff, jsonResponse, problemResponse, signedIn, signedOut } from './fake-bff.js';
+import { alice, deferred, fakeBff, jsonResponse, problemResponse, signedIn, signedOut } from '@cloakroom/test-harness/fake-bff';
 
 describe('session state', () => {
   it('starts loading and makes no request until refresh()', () => {

@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, renderHook, screen } from '@testing-li
 import { StrictMode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthProvider, createBffClient, useBffClient, useBffFetch, useSession } from '../src/index.js';
-import { fakeBff, jsonResponse, signedIn, signedOut } from './fake-bff.js';
+import { fakeBff, jsonResponse, signedIn, signedOut } from '@cloakroom/test-harness/fake-bff';
 
 afterEach(() => {
   cleanup();

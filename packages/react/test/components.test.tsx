@@ -5,7 +5,7 @@ import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { AuthProvider, createBffClient, RequireAuth, SignedIn, SignedOut, useSession } from '../src/index.js';
 import type { BffClient, User } from '../src/index.js';
-import { fakeBff, jsonResponse, signedIn, signedOut } from './fake-bff.js';
+import { fakeBff, jsonResponse, signedIn, signedOut } from '@cloakroom/test-harness/fake-bff';
 
 afterEach(cleanup);
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it, vi } from 'vitest';
 import type { FetchLike } from '../src/index.js';
 import type * as FixtureModule from './react18/fixture.js';
-import { jsonResponse } from './fake-bff.js';
+import { jsonResponse } from '@cloakroom/test-harness/fake-bff';
 
 type Fixture = typeof FixtureModule;
 

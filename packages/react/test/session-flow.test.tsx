@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { AuthProvider, BffError, createBffClient, SignedIn, SignedOut, useBffFetch, useSession } from '../src/index.js';
 import type { FetchLike } from '../src/index.js';
-import { jsonResponse } from './fake-bff.js';
+import { jsonResponse } from '@cloakroom/test-harness/fake-bff';
 
 afterEach(cleanup);
 

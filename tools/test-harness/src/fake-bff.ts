@@ -1,4 +1,10 @@
-import type { FetchLike } from '../src/index.js';
+/**
+ * A stand-in for the BFF's HTTP answers, for the browser SDK's tests (`@cloakroom/client`,
+ * `@cloakroom/react`): a `fetch` that the client is given instead of the network.
+ */
+
+/** The `fetch` a Cloakroom client takes (`BffClientOptions.fetch`); the client's own type, by shape. */
+type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 /** One call the client made, as it made it. */
 export interface RecordedCall {
