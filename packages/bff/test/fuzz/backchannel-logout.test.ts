@@ -178,9 +178,10 @@ describe('POST /bff/backchannel-logout (property)', () => {
       { numRuns: 250 },
     );
     // The model produced both kinds. (Whether a valid token named her is left to chance here; that a
-    // valid one does end her session is a plain test in backchannel-logout.test.ts.)
-    expect(outcomes.accepted).toBeGreaterThan(10);
-    expect(outcomes.refused).toBeGreaterThan(10);
+    // valid one does end her session is a plain test in backchannel-logout.test.ts.) About 6 % of the
+    // runs are valid, 15 in 250 on average: fewer than 3 is a one-in-20,000 run, not a bar set at the mean.
+    expect(outcomes.accepted).toBeGreaterThanOrEqual(3);
+    expect(outcomes.refused).toBeGreaterThan(100);
   });
 
   it('answers 400 (or 413 when oversize) to anything that is not a logout token, never 5xx, and ends no session', async () => {
