@@ -1,9 +1,8 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { MemorySessionStore, type Logger } from '@cloakroom/bff';
 import { startDemoBff, type RunningDemo } from '@cloakroom/demo-bff';
 import { startApi, type RunningApi } from '@cloakroom/demo-api';
 import { bffClient, ORDERS_API, publicSpaClient, startIdp, type RunningIdp } from '@cloakroom/idp';
+import { freePort } from '@cloakroom/test-harness/loopback';
 import { startTokenSpa } from './token-spa.js';
 import { startViteDemo } from './vite-demo.js';
 
@@ -20,15 +19,6 @@ export interface Stack {
   /** The BFF's logger, which writes to `log`: for another BFF a test starts beside the stack. */
   logger: Logger;
   close(): Promise<void>;
-}
-
-/** A loopback port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

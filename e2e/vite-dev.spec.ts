@@ -6,7 +6,7 @@ import { startApi, type RunningApi } from '@cloakroom/demo-api';
 import { bffClient, ORDERS_API, startIdp, type RunningIdp } from '@cloakroom/idp';
 import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './fixtures.js';
-import { freePort } from './stack.js';
+import { freePort } from '@cloakroom/test-harness/loopback';
 import { createServer, type ViteDevServer } from 'vite';
 
 // `pnpm dev`: the demo app on Vite's dev server, with the BFF inside it through @cloakroom/vite.

@@ -1,10 +1,12 @@
 import { ALICE, BOB, ORDERS_API, REPORTS_API, bffClient, startIdp } from '@cloakroom/idp';
 import type { RunningIdp } from '@cloakroom/idp';
+import { clientToken, userTokens } from '@cloakroom/idp/testing';
+import { startLoopbackServer, type LoopbackServer } from '@cloakroom/test-harness/loopback';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, startApi } from '../src/index.js';
-import { clientToken, startRelyingParty, userTokens } from './tokens.js';
 
-let rp: Awaited<ReturnType<typeof startRelyingParty>>;
+/** A bare relying party for the code flow's redirect (it only has to answer), on localhost: another site than the IdP. */
+let rp: LoopbackServer & { origin: string };
 let idp: RunningIdp;
 let api: ReturnType<typeof createApi>;
 let alice: string;
@@ -34,11 +36,12 @@ async function expectProblem(response: Response, status: number, code: string) {
 }
 
 beforeAll(async () => {
-  rp = await startRelyingParty();
+  const server = await startLoopbackServer((_req, res) => res.writeHead(200).end('ok'));
+  rp = { ...server, origin: `http://localhost:${server.port}` };
   idp = await startIdp({ port: 0, clients: [bffClient({ origin: rp.origin })] });
   api = createApi({ issuer: idp.issuer, audience: ORDERS_API });
-  alice = (await userTokens(idp.issuer, rp.origin, ALICE)).accessToken;
-  bob = (await userTokens(idp.issuer, rp.origin, BOB)).accessToken;
+  alice = (await userTokens(idp.issuer, rp.origin, { user: ALICE })).accessToken;
+  bob = (await userTokens(idp.issuer, rp.origin, { user: BOB })).accessToken;
 });
 
 afterAll(async () => {
@@ -143,8 +146,8 @@ describe('without a valid access token', () => {
   });
 
   it('refuses an ID token and garbage as access tokens', async () => {
-    const { idToken } = await userTokens(idp.issuer, rp.origin, ALICE);
-    await expectProblem(await api.request('/me', { headers: bearer(idToken) }), 401, 'invalid_token');
+    const { idToken } = await userTokens(idp.issuer, rp.origin, { user: ALICE });
+    await expectProblem(await api.request('/me', { headers: bearer(idToken!) }), 401, 'invalid_token');
     await expectProblem(await api.request('/me', { headers: bearer('not.a.jwt') }), 401, 'invalid_token');
   });
 

@@ -12,3 +12,5 @@ export { signIn, submitForm } from './testing/sign-in.js';
 export type { Page, SignInOptions, SignInResult, SubmitFormOptions } from './testing/sign-in.js';
 /** The dev IdP's private signing key (a JWK), for tests that must sign what the IdP would sign. */
 export { processSigningKey as idpSigningKey } from './keys.js';
+export { clientToken, decodeJwt, revokeToken, userTokens } from './testing/tokens.js';
+export type { UserTokenOptions } from './testing/tokens.js';

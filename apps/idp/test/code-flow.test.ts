@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, BOB, ORDERS_API, REPORTS_API, bffClient, startIdp } from '../src/index.js';
 import type { RunningIdp } from '../src/index.js';
 import { TestBrowser, signIn, submitForm } from '../src/testing.js';
-import { authorizeUrl, decodeJwt, pkce, postForm, startFakeApp, tokenRequest } from './support.js';
+import { authorizeUrl, pkce, postForm, startFakeApp, tokenRequest } from './support.js';
+import { decodeJwt } from '../src/testing.js';
 import type { FakeApp } from './support.js';
 
 let app: FakeApp;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ORDERS_API, startIdp } from '../src/index.js';
-import { decodeJwt, tokenRequest } from './support.js';
+import { tokenRequest } from './support.js';
+import { decodeJwt } from '../src/testing.js';
 
 const saved = { ...process.env };
 

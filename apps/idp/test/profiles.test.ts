@@ -7,7 +7,8 @@ import * as oidc from 'openid-client';
 import { ALICE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ORDERS_API, bffClient, generateSigningKey, startIdp } from '../src/index.js';
 import type { BffClientOptions, IdpOptions, RunningIdp } from '../src/index.js';
 import { TestBrowser, signIn } from '../src/testing.js';
-import { authorizeUrl, decodeJwt, pkce, postForm, startFakeApp, tokenRequest } from './support.js';
+import { authorizeUrl, pkce, postForm, startFakeApp, tokenRequest } from './support.js';
+import { decodeJwt } from '../src/testing.js';
 import type { FakeApp, TokenResponse } from './support.js';
 
 let app: FakeApp;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ORDERS_API, TOKEN_SPA_CLIENT_ID, allowsBrowserOrigin, bffClient, publicSpaClient, startIdp } from '../src/index.js';
 import type { RunningIdp } from '../src/index.js';
 import { TestBrowser, signIn } from '../src/testing.js';
-import { authorizeUrl, decodeJwt, pkce, postForm, startFakeApp } from './support.js';
+import { authorizeUrl, pkce, postForm, startFakeApp } from './support.js';
+import { decodeJwt } from '../src/testing.js';
 import type { FakeApp, TokenResponse } from './support.js';
 
 let app: FakeApp;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ORDERS_API, generateSigningKey, startIdp } from '../src/index.js';
 import type { RunningIdp } from '../src/index.js';
-import { decodeJwt, tokenRequest } from './support.js';
+import { tokenRequest } from './support.js';
+import { decodeJwt } from '../src/testing.js';
 
 async function publishedKids(issuer: string): Promise<unknown[]> {
   const { keys } = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: Record<string, unknown>[] };

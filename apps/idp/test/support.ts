@@ -115,10 +115,3 @@ export async function postForm(
 export function tokenRequest(issuer: string, params: Record<string, string | string[]>) {
   return postForm(new URL('/token', issuer).href, params);
 }
-
-/** Decodes (does not verify) a compact JWS. */
-export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
-  const [header = '', payload = ''] = token.split('.');
-  const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
-  return { header: decode(header), payload: decode(payload) };
-}

@@ -1,7 +1,7 @@
 import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startIdp, type RunningIdp } from '@cloakroom/idp';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freeLoopbackPort } from './ports.js';
+import { freePort } from '@cloakroom/test-harness/loopback';
 import { COOKIE_SECRET, startBff, type RunningBff } from './stack.js';
 
 let bff: RunningBff | undefined;
@@ -13,7 +13,7 @@ afterAll(async () => {
 
 describe('a BFF that starts before its IdP', () => {
   it('answers 503 idp_unavailable to sign-in while the IdP is unreachable, then works once it is up', async () => {
-    const idpPort = await freeLoopbackPort();
+    const idpPort = await freePort();
     bff = await startBff(() => ({
       issuer: `http://127.0.0.1:${idpPort}`,
       clientId: DEMO_CLIENT_ID,

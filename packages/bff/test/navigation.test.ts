@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, createBff, type BffConfig } from '../src/index.js';
 import { memoryLogger } from './memory-logger.js';
-import { freeLoopbackPort } from './ports.js';
+import { freePort } from '@cloakroom/test-harness/loopback';
 import { COOKIE_SECRET, startStack } from './stack.js';
 
 const alice = { username: 'alice', password: 'alice-password' };
@@ -93,7 +93,7 @@ describe('several BFFs, one origin', () => {
   });
 
   it('keeps the sessions of two BFFs with their own cookie names apart', async () => {
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const origin = `http://localhost:${port}`;
     const idp = await startIdp({
       port: 0,

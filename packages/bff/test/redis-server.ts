@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort } from './ports.js';
+import { freePort } from '@cloakroom/test-harness/loopback';
 
 /** A `redis-server` of the tests' own, on a loopback port. */
 export interface RedisServer {
@@ -44,7 +44,7 @@ export async function startRedis(): Promise<RedisServer> {
   let port = 0;
   // A free port can be taken between finding it and binding it: try a few.
   for (let attempt = 1; running === undefined; attempt++) {
-    port = await freeLoopbackPort();
+    port = await freePort();
     try {
       running = await launch(port, undefined);
     } catch (error) {

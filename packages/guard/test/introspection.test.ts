@@ -3,24 +3,21 @@ import type { RunningIdp } from '@cloakroom/idp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionCache, checkIntrospectionResponse } from '../src/introspection.js';
 import type { AccessTokenOptions } from '../src/index.js';
+import { freePort, startLoopbackServer } from '@cloakroom/test-harness/loopback';
 import {
   ARCHIVE_API,
   LEDGER_API,
   LEDGER_CLIENT,
   LEDGER_CLIENT_METADATA,
   bearer,
-  clientToken,
-  closedPort,
   countingFetch,
   expectRefusal,
   idpOptions,
   invalidToken,
   protectedApp,
-  revoke,
   sleep,
-  startServer,
-  userTokens,
 } from './support.js';
+import { clientToken, revokeToken, userTokens } from '@cloakroom/idp/testing';
 
 let idp: RunningIdp;
 let counter: ReturnType<typeof countingFetch>;
@@ -48,10 +45,10 @@ async function expectInvalid(app: ReturnType<typeof protectedApp>, token: string
   expect(reasons.at(-1)).toMatch(reason);
 }
 
-let app: Awaited<ReturnType<typeof startServer>>;
+let app: Awaited<ReturnType<typeof startLoopbackServer>>;
 
 beforeAll(async () => {
-  app = await startServer((_req, res) => res.writeHead(200).end('app'));
+  app = await startLoopbackServer((_req, res) => res.writeHead(200).end('app'));
   const origin = app.url.replace('127.0.0.1', 'localhost');
   idp = await startIdp(idpOptions({ clients: [bffClient({ origin }), LEDGER_CLIENT_METADATA] }));
   counter = countingFetch();
@@ -82,16 +79,19 @@ describe('opaque access tokens, by introspection', () => {
 
   it('refuses a revoked token (active: false)', async () => {
     const token = await ledgerToken();
-    await revoke(idp.issuer, token);
+    await revokeToken(idp.issuer, token);
     await expectInvalid(api, token, /not active/);
   });
 
   it('refuses a user access token once the user revoked it, and the refresh token presented as an access token', async () => {
-    const { accessToken, refreshToken } = await userTokens(idp.issuer, app.url.replace('127.0.0.1', 'localhost'), 'openid offline_access ledger:read', LEDGER_API);
+    const { accessToken, refreshToken } = await userTokens(idp.issuer, app.url.replace('127.0.0.1', 'localhost'), {
+      scope: 'openid offline_access ledger:read',
+      resource: LEDGER_API,
+    });
     expect((await api.request('/read', { headers: bearer(accessToken) })).status).toBe(200);
     // Active at the IdP, but not an access token for this API: it has no audience.
-    await expectInvalid(api, refreshToken, /"aud"/);
-    await revoke(idp.issuer, accessToken);
+    await expectInvalid(api, refreshToken!, /"aud"/);
+    await revokeToken(idp.issuer, accessToken);
     // (A fresh guard: the first one has the access token cached; see the cache tests below.)
     await expectInvalid(ledger(), accessToken, /not active/);
   });
@@ -138,7 +138,7 @@ describe('the introspection cache', () => {
     expect((await cached.request('/read', { headers: bearer(token) })).status).toBe(200);
     expect(counter.count('/token/introspection')).toBe(before + 1);
 
-    await revoke(idp.issuer, token);
+    await revokeToken(idp.issuer, token);
     expect((await cached.request('/read', { headers: bearer(token) })).status).toBe(200); // the trade-off
     await sleep(1100);
     await expectInvalid(cached, token, /not active/);
@@ -213,7 +213,7 @@ describe('introspection responses', () => {
 
 describe('when introspection fails: 503, never 200 and never 401', () => {
   it('answers 503 when the introspection endpoint is unreachable', async () => {
-    const down = ledger({ introspection: { ...LEDGER_CLIENT, endpoint: `http://127.0.0.1:${await closedPort()}/introspect` } });
+    const down = ledger({ introspection: { ...LEDGER_CLIENT, endpoint: `http://127.0.0.1:${await freePort()}/introspect` } });
     const response = await down.request('/read', { headers: bearer(await ledgerToken()) });
     expect(response.headers.get('retry-after')).toBe('5');
     await expectRefusal(response, 503, 'temporarily_unavailable', null);
@@ -224,7 +224,7 @@ describe('when introspection fails: 503, never 200 and never 401', () => {
     await expectRefusal(await wrong.request('/read', { headers: bearer(await ledgerToken()) }), 503, 'temporarily_unavailable', null);
     expect(reasons.at(-1)).toMatch(/HTTP 401/);
 
-    const broken = await startServer((req, res) => {
+    const broken = await startLoopbackServer((req, res) => {
       if (req.url === '/500') res.writeHead(500).end();
       else if (req.url === '/html') res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
       // `/hang`: never answers.

@@ -8,8 +8,6 @@ import { createAccessTokenVerifier } from '../src/index.js';
 import {
   accessTokenClaims,
   bearer,
-  clientToken,
-  decodeJwt,
   expectRefusal,
   invalidToken,
   protectedApp,
@@ -17,6 +15,7 @@ import {
   startTestIdp,
   unsecuredJwt,
 } from './support.js';
+import { clientToken, decodeJwt } from '@cloakroom/idp/testing';
 
 let idp: RunningIdp;
 /** The IdP's private signing key: tokens signed with it carry a valid signature. */

@@ -1,13 +1,11 @@
 import { ORDERS_API, generateSigningKey, startIdp } from '@cloakroom/idp';
 import type { RunningIdp } from '@cloakroom/idp';
 import { describe, expect, it } from 'vitest';
+import { freePort, startLoopbackServer } from '@cloakroom/test-harness/loopback';
 import {
   accessTokenClaims,
   bearer,
-  clientToken,
-  closedPort,
   countingFetch,
-  decodeJwt,
   expectRefusal,
   idpOptions,
   invalidToken,
@@ -15,8 +13,8 @@ import {
   restartIdp,
   sign,
   sleep,
-  startServer,
 } from './support.js';
+import { clientToken, decodeJwt } from '@cloakroom/idp/testing';
 
 const unavailable = (response: Response) => expectRefusal(response, 503, 'temporarily_unavailable', null);
 
@@ -85,7 +83,7 @@ describe('when keys cannot be had: 503, never 200 and never 401', () => {
     const idp = await startIdp(idpOptions());
     try {
       const token = await clientToken(idp.issuer, ORDERS_API, 'orders:read');
-      const api = protectedApp({ issuer: idp.issuer, audience: ORDERS_API, jwks: { uri: `http://127.0.0.1:${await closedPort()}/jwks` } });
+      const api = protectedApp({ issuer: idp.issuer, audience: ORDERS_API, jwks: { uri: `http://127.0.0.1:${await freePort()}/jwks` } });
       const response = await api.request('/read', { headers: bearer(token) });
       expect(response.headers.get('retry-after')).toBe('5');
       await unavailable(response);
@@ -96,7 +94,7 @@ describe('when keys cannot be had: 503, never 200 and never 401', () => {
 
   it('answers 503 when the JWKS endpoint fails, answers garbage, or hangs past the timeout', async () => {
     const idp = await startIdp(idpOptions());
-    const broken = await startServer((req, res) => {
+    const broken = await startLoopbackServer((req, res) => {
       if (req.url === '/500') res.writeHead(500).end();
       else if (req.url === '/html') res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
       else if (req.url === '/not-a-set') res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":"no"}');
@@ -135,7 +133,7 @@ describe('when keys cannot be had: 503, never 200 and never 401', () => {
   });
 
   it('refuses metadata that names another issuer (503: nothing can be trusted from it)', async () => {
-    const impostor = await startServer((_req, res) => {
+    const impostor = await startLoopbackServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'https://someone.else', jwks_uri: 'https://someone.else/jwks' }));
     });
     try {
@@ -151,7 +149,7 @@ describe('when keys cannot be had: 503, never 200 and never 401', () => {
     const key = generateSigningKey();
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicKey } = key;
     let issuer = '';
-    const server = await startServer((req, res) => {
+    const server = await startLoopbackServer((req, res) => {
       const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (req.url === '/.well-known/oauth-authorization-server/tenant') json({ issuer, jwks_uri: `${issuer}/keys` });
       else if (req.url === '/tenant/keys') json({ keys: [publicKey] });

@@ -13,17 +13,25 @@ import {
   requireScope,
 } from '../src/index.js';
 import type { AccessTokenClaims, AccessTokenEnv, AccessTokenOptions, GuardError } from '../src/index.js';
-import { accessTokenClaims, bearer, expectRefusal, invalidToken, protectedApp, sign, startServer } from './support.js';
+import { startLoopbackServer } from '@cloakroom/test-harness/loopback';
+import {
+  accessTokenClaims,
+  bearer,
+  expectRefusal,
+  invalidToken,
+  protectedApp,
+  sign,
+} from './support.js';
 
 const AUDIENCE = 'https://api.example/orders';
 const key = generateSigningKey();
 let issuer: string;
-let jwks: Awaited<ReturnType<typeof startServer>>;
+let jwks: Awaited<ReturnType<typeof startLoopbackServer>>;
 let token: string;
 
 beforeAll(async () => {
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicKey } = key;
-  jwks = await startServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicKey] })));
+  jwks = await startLoopbackServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicKey] })));
   issuer = `${jwks.url}/issuer`;
   token = await sign(accessTokenClaims(issuer, AUDIENCE), key);
 });

@@ -1,18 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
-  ALICE,
   DEFAULT_RESOURCE_SERVERS,
   DEMO_CLIENT_ID,
-  DEMO_CLIENT_SECRET,
   bffClient,
   generateSigningKey,
   startIdp,
 } from '@cloakroom/idp';
 import type { ClientMetadata, IdpOptions, RunningIdp } from '@cloakroom/idp';
-import { TestBrowser, signIn } from '@cloakroom/idp/testing';
 import { Hono } from 'hono';
 import { SignJWT, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
@@ -70,64 +63,6 @@ export async function restartIdp(idp: RunningIdp, options: IdpOptions = {}): Pro
   return startIdp(idpOptions({ ...options, port: idp.port }));
 }
 
-function basic(clientId: string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-}
-
-async function postForm(url: string, params: Record<string, string>): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { authorization: basic(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(params),
-  });
-}
-
-/** A genuine access token from the IdP (client-credentials grant) for `resource`. */
-export async function clientToken(issuer: string, resource: string, scope: string): Promise<string> {
-  const response = await postForm(`${issuer}/token`, { grant_type: 'client_credentials', resource, scope });
-  const body = (await response.json()) as Record<string, string>;
-  if (!response.ok || !body.access_token) throw new Error(`token endpoint: ${body.error ?? response.status} ${body.error_description ?? ''}`);
-  return body.access_token;
-}
-
-/**
- * The user's tokens from a real authorization-code flow through the IdP's pages; `redirectOrigin`
- * must answer the callback (see {@link startServer}) and be registered with {@link bffClient}.
- */
-export async function userTokens(
-  issuer: string,
-  redirectOrigin: string,
-  scope: string,
-  resource: string,
-): Promise<{ accessToken: string; refreshToken: string }> {
-  const verifier = randomBytes(32).toString('base64url');
-  const redirectUri = `${redirectOrigin}/bff/callback`;
-  const authorize = new URL('/auth', issuer);
-  const params = {
-    client_id: DEMO_CLIENT_ID,
-    response_type: 'code',
-    redirect_uri: redirectUri,
-    scope,
-    resource,
-    state: 'state',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  };
-  for (const [key, value] of Object.entries(params)) authorize.searchParams.set(key, value);
-  const { response } = await signIn(new TestBrowser(), authorize, ALICE);
-  const code = new URL(response.url).searchParams.get('code') ?? '';
-  const token = await postForm(`${issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
-  const body = (await token.json()) as Record<string, string>;
-  if (!token.ok || !body.access_token || !body.refresh_token) throw new Error(`token endpoint: ${body.error ?? token.status}`);
-  return { accessToken: body.access_token, refreshToken: body.refresh_token };
-}
-
-/** Revokes `token` at the IdP (RFC 7009). */
-export async function revoke(issuer: string, token: string): Promise<void> {
-  const response = await postForm(`${issuer}/token/revocation`, { token, token_type_hint: 'access_token' });
-  if (response.status !== 200) throw new Error(`revocation endpoint: HTTP ${response.status}`);
-}
-
 /** Claims like the IdP's JWT access tokens for the orders API. */
 export function accessTokenClaims(issuer: string, audience: string, overrides: JWTPayload = {}): JWTPayload {
   const now = Math.floor(Date.now() / 1000);
@@ -164,13 +99,6 @@ export function unsecuredJwt(claims: JWTPayload, header: Record<string, unknown>
   return `${encode({ alg: 'none', typ: 'at+jwt', ...header })}.${encode(claims)}.`;
 }
 
-/** Decodes (does not verify) the header and payload of a compact JWS. */
-export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
-  const [header = '', payload = ''] = token.split('.');
-  const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
-  return { header: decode(header), payload: decode(payload) };
-}
-
 /** A protected test API: `/read` needs `orders:read`, `POST /write` `orders:write`, `/any` just a token. */
 export function protectedApp(options: AccessTokenOptions, scopes: { read: string; write: string } = { read: 'orders:read', write: 'orders:write' }) {
   const app = new Hono<AccessTokenEnv>();
@@ -201,32 +129,6 @@ export async function expectRefusal(
 
 /** The challenge of an invalid token, for the realm `realm`: no description of what was wrong. */
 export const invalidToken = (realm: string) => `Bearer realm="${realm}", error="invalid_token"`;
-
-/** A port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A plain HTTP server on a free loopback port, for stand-in endpoints. */
-export async function startServer(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** A `fetch` that counts requests per path. */
 export function countingFetch(): { fetch: typeof fetch; count(path: string): number } {

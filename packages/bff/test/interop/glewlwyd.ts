@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FollowedResponse, TestBrowser } from '@cloakroom/idp/testing';
-import { freeLoopbackPort } from '../ports.js';
+import { freePort } from '@cloakroom/test-harness/loopback';
 
 /** Options of {@link startGlewlwyd}. */
 export interface GlewlwydOptions {
@@ -114,7 +114,7 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<RunningGl
     let origin = '';
     // A free port can be taken between finding it and binding it: try a few.
     for (let attempt = 1; child === undefined; attempt++) {
-      const port = await freeLoopbackPort();
+      const port = await freePort();
       origin = `http://127.0.0.1:${port}`;
       const config = join(dir, `glewlwyd-${port}.conf`);
       writeFileSync(config, configFile({ port, origin, database }));
