@@ -22,7 +22,8 @@
  *   BENCH_TARGETS=abc          a subset
  *   BENCH_MAX_OTHER_LOAD=0.25  take a sample again (twice at most) when other processes used more than this many cores
  *   BENCH_NO_STREAMS=1         skip the 1 MiB and SSE part
- *   BENCH_CPU_PROF=1           run (c) under `node --cpu-prof` and print its top self-time functions
+ *   BENCH_CPU_PROF=c           run that row ((c)–(f); 1 means c) under `node --cpu-prof` and print its top self-time functions
+ *   BENCH_CPU_PROF_DIR=dir     keep the .cpuprofile files there (for a viewer) instead of a deleted temporary directory
  */
 import { cpus, freemem, release, totalmem } from 'node:os';
 import { request } from 'node:http';
@@ -48,7 +49,8 @@ const STREAMS = !process.env.BENCH_NO_STREAMS;
 const STREAM_ROUNDS = Number(process.env.BENCH_STREAM_ROUNDS) || (QUICK ? 1 : 3);
 const SSE_SAMPLES = Number(process.env.BENCH_SSE_SAMPLES) || (QUICK ? 5 : 20);
 const WANTED = new Set((process.env.BENCH_TARGETS ?? 'abcdefg').split(''));
-const CPU_PROF = Boolean(process.env.BENCH_CPU_PROF);
+/** The row run under `node --cpu-prof`, if any (`BENCH_CPU_PROF=d`; `1` for the original default, (c)). */
+const CPU_PROF: Id | undefined = !process.env.BENCH_CPU_PROF ? undefined : process.env.BENCH_CPU_PROF === '1' ? 'c' : (process.env.BENCH_CPU_PROF as Id);
 /** A sample during which other processes used more than this share of one core is taken again (twice at most). */
 const MAX_OTHER_LOAD = Number(process.env.BENCH_MAX_OTHER_LOAD ?? 0.25);
 const RETRIES = 2;
@@ -167,8 +169,8 @@ async function startAll(): Promise<{ targets: Target[]; upstream: Child; helperP
         : id === 'f' ? { kind: 'express', ...settings }
         : { kind: 'cloakroom', ...settings, store: id === 'c' ? 'memory' : id === 'd' ? 'redis' : 'cookie', redisUrl: redis?.url };
       const nodeOptions: string[] = [];
-      if (CPU_PROF && id === 'c') {
-        profileDir = mkdtempSync(join(tmpdir(), 'cloakroom-bench-prof-'));
+      if (CPU_PROF === id) {
+        profileDir = process.env.BENCH_CPU_PROF_DIR || mkdtempSync(join(tmpdir(), 'cloakroom-bench-prof-'));
         nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
       }
       const child = await startNodeChild(SERVER_SCRIPT, SERVER_CORE, { BENCH_SERVER: JSON.stringify(config) }, nodeOptions);
@@ -442,7 +444,7 @@ try {
       .filter((file) => file.endsWith('.cpuprofile'))
       .map((file) => ({ file, size: statSync(join(profileDir!, file)).size }))
       .sort((a, b) => b.size - a.size);
-    if (main) console.log(`\n## CPU profile of (c)'s main thread, top self time (whole run, start-up included)\n\n${summariseProfile(join(profileDir, main.file), 30)}`);
-    rmSync(profileDir, { recursive: true, force: true });
+    if (main) console.log(`\n## CPU profile of (${CPU_PROF})'s main thread, top self time (whole run, start-up included)\n\n${summariseProfile(join(profileDir, main.file), 30)}`);
+    if (!process.env.BENCH_CPU_PROF_DIR) rmSync(profileDir, { recursive: true, force: true });
   }
 }

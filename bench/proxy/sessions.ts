@@ -137,13 +137,13 @@ async function main() {
     );
     redisPerSession = ((await usedMemory(redis)) - redisBefore) / COUNT;
     const keys = Number(await client.sendCommand(['DBSIZE']));
-    const seal = String(await client.hGet(`cloakroom:session:${last!.id}`, 'value'));
+    const stored = String(await client.get(`cloakroom:sess:${last!.id}`));
     const usage = async (key: string) => Number(await client.sendCommand(['MEMORY', 'USAGE', key]));
     details.push(
       ['keys in Redis', fmt(keys)],
-      ['sealed value (characters)', fmt(seal.length)],
-      ['MEMORY USAGE of one session hash', `${fmt(await usage(`cloakroom:session:${last!.id}`))} B`],
-      ['MEMORY USAGE of its sub and sid sets', `${fmt((await usage(`cloakroom:sub:${last!.sub}`)) + (await usage(`cloakroom:sid:${last!.sid}`)))} B`],
+      ['stored value (index line and seal, characters)', fmt(stored.length)],
+      ['MEMORY USAGE of one session key', `${fmt(await usage(`cloakroom:sess:${last!.id}`))} B`],
+      ['MEMORY USAGE of its sub and sid indexes', `${fmt((await usage(`cloakroom:by-sub:${last!.sub}`)) + (await usage(`cloakroom:by-sid:${last!.sid}`)))} B`],
     );
   } finally {
     await client.destroy();

@@ -24,6 +24,7 @@ import { revokeRefreshTokens } from './revocation.js';
 import { adminRevokeUser, type RevokeUser } from './routes/admin.js';
 import { storedSessions } from './sessions.js';
 import { MemorySessionStore } from './stores/memory.js';
+import { upstreamSender } from './upstream-client.js';
 import { createUserTokens } from './user-tokens.js';
 
 /** The BFF: a Hono app, plus what a server may do to sessions outside a request. */
@@ -82,11 +83,14 @@ export function createBff(input: BffConfig): Bff {
     clientTokens: createClientTokens(config, provider),
     logger,
     fetch: fetchImpl,
+    sendUpstream: upstreamSender(input.fetch),
   };
 
   const app = new Hono().basePath(config.basePath);
   app.use(requestId());
   app.use(async (c, next) => {
+    // The access log line costs nothing (clock, URL, redaction) where the logger drops it.
+    if (!logger.isLevelEnabled('info')) return next();
     const started = performance.now();
     await next();
     // The path only: the query of a callback carries the authorization code.

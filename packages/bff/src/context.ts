@@ -3,6 +3,7 @@ import type { Logger } from './logger.js';
 import type { Provider } from './oidc.js';
 import type { ClientTokens } from './client-tokens.js';
 import type { Sessions } from './sessions.js';
+import type { SendUpstream } from './upstream-client.js';
 import type { UserTokens } from './user-tokens.js';
 
 /** What every route of the BFF is built from. */
@@ -14,4 +15,6 @@ export interface BffDeps {
   clientTokens: ClientTokens;
   logger: Logger;
   fetch: typeof fetch;
+  /** How the proxy calls APIs: the configured `fetch`, else undici on Node, else `fetch`. */
+  sendUpstream: SendUpstream;
 }

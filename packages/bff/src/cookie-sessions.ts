@@ -2,13 +2,20 @@ import type { Context } from 'hono';
 import { sealData, unsealData } from 'iron-session';
 import type { ResolvedConfig } from './config.js';
 import { chunkedCookie } from './chunked-cookie.js';
+import { BoundedMap } from './bounded-map.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { now, sessionLifetime } from './session-lifetime.js';
 import type { Session } from './session-store.js';
 import { localClaims, newSession, type Sessions } from './sessions.js';
+import { UnsealCache } from './unseal-cache.js';
 
 /** Most sessions this instance remembers as refreshed or ended (see below). */
 const MEMORY_LIMIT = 10_000;
+/**
+ * Most session cookies remembered unsealed: a few KB each (the cookie and the session's JSON), so
+ * fewer than for the id cookie; enough for the users active at once on one instance.
+ */
+const UNSEALED_LIMIT = 2_000;
 
 /**
  * Stateless sessions: the whole session, tokens included, sealed (iron-session: AES-256-CBC + HMAC)
@@ -26,10 +33,12 @@ export function cookieSessions(config: ResolvedConfig): Sessions {
   const lifetime = sessionLifetime(config);
   const password = config.cookiePasswords;
   const writes = new KeyedMutex<string>();
-  const latest = new BoundedMap<string, Session>();
-  const endedSessions = new BoundedMap<string, true>();
+  // Read on every request: no key derivation for a cookie seen before (see UnsealCache).
+  const unsealed = new UnsealCache<Session>(UNSEALED_LIMIT);
+  const latest = new BoundedMap<string, Session>(MEMORY_LIMIT);
+  const endedSessions = new BoundedMap<string, true>(MEMORY_LIMIT);
   /** `sid:…` → ended; `sub:…` → epoch seconds before which that user's sessions are void. */
-  const signedOut = new BoundedMap<string, number>();
+  const signedOut = new BoundedMap<string, number>(MEMORY_LIMIT);
 
   const isVoid = (session: Session) =>
     endedSessions.has(session.id) ||
@@ -39,8 +48,12 @@ export function cookieSessions(config: ResolvedConfig): Sessions {
   async function read(c: Context): Promise<Session | undefined> {
     const seal = cookie.read(c);
     if (!seal) return undefined;
+    const cached = unsealed.get(seal);
+    if (cached) return cached;
     const value = await unsealData<Partial<Session>>(seal, { password, ttl: config.session.absoluteLifetime }).catch(() => ({}));
-    return isSession(value) ? value : undefined;
+    if (!isSession(value)) return undefined;
+    unsealed.set(seal, value);
+    return value;
   }
 
   async function attach(c: Context, session: Session) {
@@ -106,14 +119,4 @@ function isSession(value: Partial<Session>): value is Session {
     typeof value.expiresAt === 'number' &&
     typeof value.lastActiveAt === 'number'
   );
-}
-
-/** A Map that forgets its oldest entries beyond {@link MEMORY_LIMIT}. */
-class BoundedMap<K, V> extends Map<K, V> {
-  override set(key: K, value: V): this {
-    this.delete(key);
-    super.set(key, value);
-    if (this.size > MEMORY_LIMIT) this.delete(this.keys().next().value as K);
-    return this;
-  }
 }

@@ -40,4 +40,15 @@ describe('redact', () => {
     redactingLogger(sink).info(`token ${jwt}`, { idToken: jwt, nested: [{ text: jwt }] });
     expect(JSON.stringify(lines)).not.toContain(jwt);
   });
+
+  it('writes nothing for a level the logger has disabled, and says which are enabled', () => {
+    const lines: unknown[] = [];
+    const sink: Logger = { info: (...args) => lines.push(args), warn: (...args) => lines.push(args), error: () => {}, isLevelEnabled: (level) => level !== 'info' };
+    const logger = redactingLogger(sink);
+    logger.info('dropped', { fields: { a: 1 } });
+    logger.warn('kept');
+    expect(lines).toEqual([['kept', undefined]]);
+    expect([logger.isLevelEnabled('info'), logger.isLevelEnabled('warn')]).toEqual([false, true]);
+    expect(redactingLogger({ info() {}, warn() {}, error() {} }).isLevelEnabled('info')).toBe(true);
+  });
 });

@@ -1,8 +1,17 @@
+/** A level of {@link Logger}. */
+export type LogLevel = 'info' | 'warn' | 'error';
+
 /** Where the BFF writes its log lines. Every field passes through {@link redact} first. */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /**
+   * Optional: `false` for a level this logger drops, so that the BFF does not prepare (and redact)
+   * lines nobody writes, e.g. the access log line of every request. Pino's has this name. Without
+   * it every level counts as written.
+   */
+  isLevelEnabled?(level: LogLevel): boolean;
 }
 
 const REDACTED = '[redacted]';
@@ -42,9 +51,17 @@ function line(level: string, message: string, fields?: Record<string, unknown>):
   return JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...fields });
 }
 
-/** Wraps any logger so that nothing reaches it unredacted. */
-export function redactingLogger(logger: Logger): Logger {
-  const wrap = (write: Logger['info']): Logger['info'] => (message, fields) =>
-    write(redact(message) as string, fields && (redact(fields) as Record<string, unknown>));
-  return { info: wrap(logger.info.bind(logger)), warn: wrap(logger.warn.bind(logger)), error: wrap(logger.error.bind(logger)) };
+/**
+ * Wraps any logger so that nothing reaches it unredacted; a level it has disabled costs nothing (no
+ * redaction). Its `isLevelEnabled` is always there.
+ */
+export function redactingLogger(logger: Logger): Logger & Required<Pick<Logger, 'isLevelEnabled'>> {
+  const isLevelEnabled = (level: LogLevel) => logger.isLevelEnabled?.(level) ?? true;
+  const wrap = (level: LogLevel): Logger['info'] => {
+    const write = logger[level].bind(logger);
+    return (message, fields) => {
+      if (isLevelEnabled(level)) write(redact(message) as string, fields && (redact(fields) as Record<string, unknown>));
+    };
+  };
+  return { info: wrap('info'), warn: wrap('warn'), error: wrap('error'), isLevelEnabled };
 }

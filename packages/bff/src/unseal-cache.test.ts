@@ -9,14 +9,16 @@ afterEach(() => {
 });
 
 describe('UnsealCache', () => {
-  it('serves what a seal unsealed to, for that very seal only, as a copy', async () => {
-    const cache = new UnsealCache<{ id: string }>();
-    const seal = await sealData({ id: 'session-1' }, { password, ttl: 600 });
-    cache.set(seal, await unsealData<{ id: string }>(seal, { password, ttl: 600 }));
+  it('serves what a seal unsealed to, for that very seal only, as a deep copy', async () => {
+    const cache = new UnsealCache<{ id: string; tokens: { access: string } }>();
+    const value = { id: 'session-1', tokens: { access: 'a' } };
+    const seal = await sealData(value, { password, ttl: 600 });
+    cache.set(seal, await unsealData<typeof value>(seal, { password, ttl: 600 }));
     const hit = cache.get(seal)!;
-    expect(hit).toEqual({ id: 'session-1' });
+    expect(hit).toEqual(value);
     hit.id = 'changed';
-    expect(cache.get(seal)).toEqual({ id: 'session-1' });
+    hit.tokens.access = 'changed';
+    expect(cache.get(seal)).toEqual(value);
     // One byte changed anywhere is a miss: the caller checks it in full.
     const tampered = seal.slice(0, 40) + (seal[40] === 'a' ? 'b' : 'a') + seal.slice(41);
     expect(cache.get(tampered)).toBeUndefined();

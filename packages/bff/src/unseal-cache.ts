@@ -1,14 +1,17 @@
 /**
- * What byte-identical seals unsealed to, so that the session cookie, which holds only an id, costs no
- * key derivation per request: iron's PBKDF2, AES-CBC and HMAC through WebCrypto were about half the
- * BFF's own CPU per proxied call. Written here because no library caches iron seals.
+ * What byte-identical seals unsealed to, so that a cookie read on every request (the session id's,
+ * or a whole stateless session's) costs no key derivation per request: iron's PBKDF2, AES-CBC and
+ * HMAC through WebCrypto were about half the BFF's own CPU per proxied call. Written here because no
+ * library caches iron seals.
  *
  * As safe as unsealing every time: an entry is only ever made from a seal that passed every check,
  * only the very same string hits it (a changed byte is a miss, checked in full), and the seal's own
  * expiry, part of that string, is checked again on every hit. Bounded, least recently used first out.
+ * Every hit is a fresh deep copy (values are kept as JSON, which is what a seal holds anyway), so a
+ * caller changing what it got cannot change what the next request gets.
  */
 export class UnsealCache<T extends object> {
-  readonly #entries = new Map<string, { value: T; expiresAtMs: number }>();
+  readonly #entries = new Map<string, { json: string; expiresAtMs: number }>();
 
   constructor(readonly maxEntries = 10_000) {}
 
@@ -19,7 +22,7 @@ export class UnsealCache<T extends object> {
     this.#entries.delete(seal);
     if (entry.expiresAtMs <= Date.now()) return undefined;
     this.#entries.set(seal, entry); // most recently used last
-    return { ...entry.value };
+    return JSON.parse(entry.json) as T;
   }
 
   /** Remembers a seal that unsealed to `value`; one without a readable expiry is not remembered. */
@@ -27,7 +30,7 @@ export class UnsealCache<T extends object> {
     const expiresAtMs = sealExpiry(seal);
     if (expiresAtMs === undefined) return;
     this.#entries.delete(seal);
-    this.#entries.set(seal, { value: { ...value }, expiresAtMs });
+    this.#entries.set(seal, { json: JSON.stringify(value), expiresAtMs });
     if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
   }
 

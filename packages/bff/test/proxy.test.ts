@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBff, type BffConfig } from '../src/index.js';
@@ -8,6 +9,13 @@ import { startUpstream, type CapturingUpstream } from './upstream.js';
 
 const origin = 'http://localhost:3000';
 let upstream: CapturingUpstream;
+
+/** Both ways the proxy calls APIs: undici's `request` (on Node, no `fetch` configured) and a configured `fetch`. */
+const TRANSPORTS: [string, Partial<BffConfig>][] = [
+  ['undici on Node', {}],
+  ['a configured fetch', { fetch: (input, init) => fetch(input, init) }],
+];
+let transport: Partial<BffConfig> = {};
 
 function bff(apis: BffConfig['apis'], extra: Partial<BffConfig> = {}) {
   return createBff({
@@ -19,6 +27,7 @@ function bff(apis: BffConfig['apis'], extra: Partial<BffConfig> = {}) {
     cookieSecret: 'a-cookie-secret-of-at-least-32-characters',
     logger: memoryLogger(),
     apis,
+    ...transport,
     ...extra,
   });
 }
@@ -50,7 +59,11 @@ beforeAll(async () => {
 });
 afterAll(() => upstream.close());
 
-describe('the API proxy', () => {
+describe.each(TRANSPORTS)('the API proxy, through %s', (_name, config) => {
+  beforeAll(() => {
+    transport = config;
+  });
+
   it('forwards method, path, query, body and safe headers only', async () => {
     const app = bff({ shop: { baseUrl: `${upstream.url}/v1`, token: 'none' } });
     const response = await app.request('/bff/api/shop/orders/42?expand=items&x=%20y', {
@@ -168,6 +181,26 @@ describe('the API proxy', () => {
     }
   });
 
+  it('passes a compressed answer on whole: as it came with its encoding, or decoded without it', async () => {
+    const json = JSON.stringify({ orders: Array.from({ length: 50 }, (_, id) => ({ id })) });
+    const gzipped = gzipSync(json);
+    // Compressed although the BFF did not ask for it: the body and its headers must still agree.
+    const compressing = await startUpstream((_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped);
+    });
+    try {
+      const response = await bff({ shop: { baseUrl: compressing.url, token: 'none' } }).request('/bff/api/shop/x', { headers: browserHeaders });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const length = response.headers.get('content-length');
+      if (length !== null) expect(Number(length)).toBe(bytes.length);
+      const encoding = response.headers.get('content-encoding');
+      expect([null, 'gzip']).toContain(encoding);
+      expect((encoding === 'gzip' ? gunzipSync(bytes) : bytes).toString()).toBe(json);
+    } finally {
+      await compressing.close();
+    }
+  });
+
   it('keeps per-user answers out of shared caches: Cache-Control private and Vary: Cookie', async () => {
     let cacheControl: string | undefined;
     const cacheable = await startUpstream((_request, res) => {
@@ -282,7 +315,11 @@ describe('the API proxy', () => {
   });
 });
 
-describe('streaming through the proxy', () => {
+describe.each(TRANSPORTS)('streaming through the proxy, through %s', (_name, config) => {
+  beforeAll(() => {
+    transport = config;
+  });
+
   async function serveBff(upstreamUrl: string) {
     const server = serve({ fetch: bff({ stream: { baseUrl: upstreamUrl, token: 'none' } }).fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((resolve) => server.once('listening', resolve));

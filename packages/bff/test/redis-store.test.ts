@@ -61,10 +61,10 @@ function session(id: string, fields: Partial<Session> = {}): Session {
   };
 }
 
-/** The id of the secret that sealed a stored session: `Fe26.2*{password id}*…`. */
+/** The id of the secret that sealed a stored session: `{index line}\n{secret id}.{base64url}`. */
 async function sealPasswordId(key: string): Promise<string | undefined> {
-  const seal = await client.hGet(key, 'value');
-  return typeof seal === 'string' ? seal.split('*')[1] : undefined;
+  const stored = await client.get(key);
+  return typeof stored === 'string' ? stored.split('\n')[1]?.split('.')[0] : undefined;
 }
 
 function deferred<T = void>() {
@@ -105,17 +105,17 @@ describe('RedisSessionStore', () => {
   it('sets the TTL it is given on the session (PTTL), and keeps each index alive for its longest member', async () => {
     const sessions = store();
     await sessions.set(session('s1'), 600);
-    expect(await client.pTTL('cloakroom:session:s1')).toBeGreaterThan(595_000);
-    expect(await client.pTTL('cloakroom:session:s1')).toBeLessThanOrEqual(600_000);
-    expect(await client.pTTL('cloakroom:sub:user-alice')).toBeGreaterThan(595_000);
+    expect(await client.pTTL('cloakroom:sess:s1')).toBeGreaterThan(595_000);
+    expect(await client.pTTL('cloakroom:sess:s1')).toBeLessThanOrEqual(600_000);
+    expect(await client.pTTL('cloakroom:by-sub:user-alice')).toBeGreaterThan(595_000);
 
     await sessions.set(session('s2'), 1_200);
     await sessions.set(session('s3'), 60);
-    expect(await client.pTTL('cloakroom:sub:user-alice')).toBeGreaterThan(1_195_000);
-    expect(await client.pTTL('cloakroom:sid:idp-session-1')).toBeGreaterThan(1_195_000);
+    expect(await client.pTTL('cloakroom:by-sub:user-alice')).toBeGreaterThan(1_195_000);
+    expect(await client.pTTL('cloakroom:by-sid:idp-session-1')).toBeGreaterThan(1_195_000);
 
     await sessions.set(session('s2'), 30); // a replace may shorten the session itself
-    expect(await client.pTTL('cloakroom:session:s2')).toBeLessThanOrEqual(30_000);
+    expect(await client.pTTL('cloakroom:sess:s2')).toBeLessThanOrEqual(30_000);
   });
 
   it('keeps no token, claim or session JSON readable in Redis', async () => {
@@ -127,12 +127,12 @@ describe('RedisSessionStore', () => {
     for (const key of await client.keys('*')) {
       const type = await client.type(key);
       const value =
-        type === 'string' ? await client.get(key) : type === 'hash' ? await client.hGetAll(key) : type === 'set' ? await client.sMembers(key) : type;
+        type === 'string' ? await client.get(key) : type === 'hash' ? await client.hGetAll(key) : type;
       dump.push(`${key} ${JSON.stringify(value)}`);
     }
     const text = dump.join('\n');
     expect(text).toContain('user-bob'); // the dump is real: identifiers are in the clear
-    expect(text).toMatch(/"value":"Fe26\.2\*/);
+    expect(text).toMatch(/^cloakroom:sess:s1 "\[\\"user-alice\\",\\"idp-session-1\\"\]\\n1\.[\w-]+"$/m); // index line, then the seal
     for (const each of written) {
       const secrets = [each.idToken, each.refreshToken!, String(each.claims.email), String(each.claims.name)];
       for (const token of Object.values(each.accessTokens)) secrets.push(token.value);
@@ -143,24 +143,38 @@ describe('RedisSessionStore', () => {
     expect(text).not.toContain('idToken');
   });
 
-  it('reads a tampered, foreign or moved value as no session', async () => {
+  it('reads a tampered, foreign or moved value, or one with changed index fields, as no session', async () => {
     const sessions = store();
     await sessions.set(session('s1'), 600);
     await sessions.set(session('s2'), 600);
-    const seal = await client.hGet('cloakroom:session:s1', 'value');
-    expect(typeof seal).toBe('string');
+    const stored = await client.get('cloakroom:sess:s1');
+    expect(typeof stored).toBe('string');
+    const [line, seal] = String(stored).split('\n') as [string, string];
 
     expect(await store({ secret: SECRET_B }).get('s1')).toBeUndefined(); // unknown secret
 
-    await client.hSet('cloakroom:session:s2', 'value', String(seal)); // s1's seal under s2's key
+    expect((await sessions.get('s1'))?.id).toBe('s1'); // opened, so remembered: the checks below must not hit it
+    await client.set('cloakroom:sess:s2', String(stored)); // s1's value under s2's key
     expect(await sessions.get('s2')).toBeUndefined();
 
-    const middle = Math.floor(String(seal).length / 2);
-    const flipped = String(seal).slice(0, middle) + (String(seal)[middle] === 'A' ? 'B' : 'A') + String(seal).slice(middle + 1);
-    await client.hSet('cloakroom:session:s1', 'value', flipped);
+    // Another user in the clear index line: the seal is bound to it.
+    await client.set('cloakroom:sess:s1', `${line.replace('user-alice', 'user-mallory')}\n${seal}`);
     expect(await sessions.get('s1')).toBeUndefined();
-    await client.hSet('cloakroom:session:s1', 'value', 'not a seal');
+    await client.set('cloakroom:sess:s1', `["user-alice"]\n${seal}`); // the sid dropped
     expect(await sessions.get('s1')).toBeUndefined();
+
+    const middle = Math.floor(seal.length / 2);
+    const flipped = seal.slice(0, middle) + (seal[middle] === 'A' ? 'B' : 'A') + seal.slice(middle + 1);
+    await client.set('cloakroom:sess:s1', `${line}\n${flipped}`);
+    expect(await sessions.get('s1')).toBeUndefined();
+    await client.set('cloakroom:sess:s1', `${line}\n${seal.slice(0, -4)}`); // truncated
+    expect(await sessions.get('s1')).toBeUndefined();
+    for (const value of ['not a seal', `${line}\nnot a seal`, `${line}\n1.`, `not json\n${seal}`]) {
+      await client.set('cloakroom:sess:s1', value);
+      expect(await sessions.get('s1')).toBeUndefined();
+    }
+    await client.set('cloakroom:sess:s1', String(stored)); // the original still opens
+    expect((await sessions.get('s1'))?.id).toBe('s1');
   });
 
   it('keeps the sub and sid indexes consistent across set, replace, delete and expiry', async () => {
@@ -172,8 +186,8 @@ describe('RedisSessionStore', () => {
 
     // Replace with another sub and sid: the old index entries are removed, not merely filtered.
     await sessions.set(session('s1', { sub: 'bob', sid: 'z' }), 600);
-    expect(await client.sMembers('cloakroom:sub:alice')).toEqual(['s2']);
-    expect(await client.exists('cloakroom:sid:x')).toBe(0);
+    expect(await client.hKeys('cloakroom:by-sub:alice')).toEqual(['s2']);
+    expect(await client.exists('cloakroom:by-sid:x')).toBe(0);
     expect(await sessions.idsBySub('alice')).toEqual(['s2']);
     expect(await sessions.idsBySid('x')).toEqual([]);
     expect(await sessions.idsBySub('bob')).toEqual(['s1']);
@@ -182,12 +196,12 @@ describe('RedisSessionStore', () => {
     // Replace without a sid: nothing of the old one remains.
     await sessions.set(session('s1', { sub: 'bob', sid: undefined }), 600);
     expect(await sessions.idsBySid('z')).toEqual([]);
-    expect(await client.hGet('cloakroom:session:s1', 'sid')).toBeNull();
+    expect(String(await client.get('cloakroom:sess:s1'))).toMatch(/^\["bob"\]\n/);
     expect((await sessions.get('s1'))?.sid).toBeUndefined();
 
     await sessions.delete('s2');
     expect(await sessions.idsBySub('alice')).toEqual([]);
-    expect(await client.exists(['cloakroom:sub:alice', 'cloakroom:sid:y', 'cloakroom:session:s2'])).toBe(0);
+    expect(await client.exists(['cloakroom:by-sub:alice', 'cloakroom:by-sid:y', 'cloakroom:sess:s2'])).toBe(0);
 
     // Expiry: Redis drops the session; the lookup leaves it out and prunes it from the index.
     await sessions.set(session('s3', { sub: 'carol', sid: 'w' }), 60);
@@ -196,15 +210,15 @@ describe('RedisSessionStore', () => {
     expect(await sessions.get('s4')).toBeUndefined();
     expect(await sessions.idsBySub('carol')).toEqual(['s3']);
     expect(await sessions.idsBySid('w')).toEqual(['s3']);
-    expect(await client.sMembers('cloakroom:sub:carol')).toEqual(['s3']);
+    expect(await client.hKeys('cloakroom:by-sub:carol')).toEqual(['s3']);
   });
 
   it('does not list a session under a sub it has left, even if the index still names it', async () => {
     const sessions = store();
     await sessions.set(session('s1', { sub: 'bob' }), 600);
-    await client.sAdd('cloakroom:sub:alice', 's1'); // e.g. left behind by a crashed writer
+    await client.hSet('cloakroom:by-sub:alice', 's1', ''); // e.g. left behind by a crashed writer
     expect(await sessions.idsBySub('alice')).toEqual([]);
-    expect(await client.sMembers('cloakroom:sub:alice')).toEqual([]);
+    expect(await client.hKeys('cloakroom:by-sub:alice')).toEqual([]);
     expect(await sessions.idsBySub('bob')).toEqual(['s1']);
   });
 
@@ -224,19 +238,19 @@ describe('RedisSessionStore', () => {
   it('rotates secrets: reads what an older secret sealed, seals new writes with the newest', async () => {
     const before = store({ secret: SECRET_A });
     await before.set(session('s1'), 600);
-    expect(await sealPasswordId('cloakroom:session:s1')).toBe('1');
+    expect(await sealPasswordId('cloakroom:sess:s1')).toBe('1');
 
     const after = store({ secret: [SECRET_A, SECRET_B] });
     const read = await after.get('s1');
     expect(read?.id).toBe('s1');
     await after.set(read!, 600);
-    expect(await sealPasswordId('cloakroom:session:s1')).toBe('2');
+    expect(await sealPasswordId('cloakroom:sess:s1')).toBe('2');
     expect(await after.get('s1')).toEqual(read);
     expect(await before.get('s1')).toBeUndefined(); // the old configuration does not know secret 2
 
     const keyed = store({ secret: { 3: SECRET_A, 7: SECRET_B } });
     await keyed.set(read!, 600);
-    expect(await sealPasswordId('cloakroom:session:s1')).toBe('7');
+    expect(await sealPasswordId('cloakroom:sess:s1')).toBe('7');
   });
 
   it('refuses a client that would queue commands while Redis is down, and weak secrets', () => {

@@ -1,10 +1,12 @@
 import type { Context, Handler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ResolvedConfig } from '../config.js';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
-import { forward, upstreamUrl } from '../proxy.js';
+import { forward, responseHeaders, upstreamUrl } from '../proxy.js';
 import type { StoredAccessToken } from '../session-store.js';
 import type { IssuedToken } from '../tokens.js';
+import type { UpstreamResponse } from '../upstream-client.js';
 import { loginResource } from '../token-targets.js';
 
 type Api = ResolvedConfig['apis'][string];
@@ -24,17 +26,17 @@ export function api(deps: BffDeps): Handler {
     // The name is not echoed: nothing the request supplied goes back in a problem's detail.
     if (!target) throw new BffError(404, 'unknown_api', 'No API of that name is configured.');
 
-    const requestUrl = new URL(c.req.url);
+    const { pathname, search } = splitUrl(c.req.url);
     const prefix = `${config.basePath}/api/${name}`;
-    if (requestUrl.pathname !== prefix && !requestUrl.pathname.startsWith(`${prefix}/`)) {
+    if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) {
       throw new BffError(400, 'invalid_request', 'The API name must not be percent-encoded.');
     }
-    const rest = requestUrl.pathname.slice(prefix.length);
+    const rest = pathname.slice(prefix.length);
     const method = c.req.method;
     if (target.routes && !target.routes.some((route) => route.methods.includes(method) && route.path.test(rest || '/'))) {
       throw new BffError(403, 'route_not_allowed', 'This API route is not open to the browser.');
     }
-    const url = upstreamUrl(target.baseUrl, rest, requestUrl.search);
+    const url = upstreamUrl(target.baseUrl, rest, search);
 
     const bearer = await bearerFor(c, target, deps);
     const issued = await bearer();
@@ -45,8 +47,7 @@ export function api(deps: BffDeps): Handler {
         request: c.req.raw,
         accessToken: sent?.value,
         forwardHeaders: target.forwardHeaders,
-        responsePolicy: target,
-        fetch: deps.fetch,
+        send: deps.sendUpstream,
         timeout: config.timeouts.upstream,
         totalTimeout: config.timeouts.upstreamTotal,
         maxBodySize: config.maxBodySize,
@@ -55,14 +56,15 @@ export function api(deps: BffDeps): Handler {
 
     let response = await send(issued?.token);
     // At most one refresh and one retry per call, whatever the API and the IdP answer: a token that
-    // was refreshed for this very call and is still refused is the API's answer to pass on.
-    const canReplay = bufferedBody !== undefined || c.req.raw.body === null;
-    if (issued && !issued.refreshed && canReplay && rejectsToken(response)) {
+    // was refreshed for this very call and is still refused is the API's answer to pass on. (`body`
+    // is read last: on Node it makes the server adapter build a full Request.)
+    if (issued && !issued.refreshed && rejectsToken(response) && (bufferedBody !== undefined || c.req.raw.body === null)) {
       await response.body?.cancel();
       response = await send((await bearer(issued.token.value))?.token);
     }
-    // Through the context, so that cookies set on it (a refreshed stateless session) reach the browser.
-    return c.newResponse(response.body, response);
+    // Through the context, so that cookies set on it (a refreshed stateless session) reach the
+    // browser, and as one new Response: the upstream's own has immutable headers.
+    return c.body(response.body as ReadableStream, response.status as ContentfulStatusCode, responseHeaders(response, target));
   };
 }
 
@@ -94,14 +96,28 @@ async function bearerFor(c: Context, target: Api, deps: BffDeps): Promise<(rejec
 }
 
 /** RFC 6750 §3.1: the API says the token is expired, revoked or otherwise invalid. */
-function rejectsToken(response: Response): boolean {
+function rejectsToken(response: UpstreamResponse): boolean {
   return response.status === 401 && /\berror\s*=\s*"?invalid_token"?/i.test(response.headers.get('www-authenticate') ?? '');
 }
 
 /** The body read into memory when it is small enough to send twice; `null` for no or a large body. */
 async function replayableBody(request: Request, limit: number): Promise<ArrayBuffer | null> {
-  if (request.body === null || request.method === 'GET' || request.method === 'HEAD') return null;
+  // The method first: reading `body` of a GET would make the server adapter build a full Request.
+  if (request.method === 'GET' || request.method === 'HEAD' || request.body === null) return null;
   const length = Number(request.headers.get('content-length') ?? Number.NaN);
   if (!(length <= limit)) return null;
   return request.arrayBuffer();
+}
+
+/**
+ * The path and query of a request URL (absolute and normalised by the server adapter) as `URL` has
+ * them, without parsing it again.
+ */
+function splitUrl(url: string): { pathname: string; search: string } {
+  const hash = url.indexOf('#');
+  const end = hash < 0 ? url.length : hash;
+  const path = url.indexOf('/', url.indexOf('//') + 2);
+  const query = url.indexOf('?', path);
+  if (query < 0 || query >= end) return { pathname: url.slice(path, end), search: '' };
+  return { pathname: url.slice(path, query), search: query + 1 < end ? url.slice(query, end) : '' };
 }

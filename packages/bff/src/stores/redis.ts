@@ -9,10 +9,11 @@
  *
  * @module
  */
-import { sealData, unsealData } from 'iron-session';
+import { BoundedMap } from '../bounded-map.js';
 import { ConfigError, resolveSecrets } from '../config.js';
 import { SessionLockTimeoutError, SessionStoreUnavailableError, type Session, type SessionStore } from '../session-store.js';
 import { assertStorable } from './storable.js';
+import { textSealer, type TextSealer } from './text-sealer.js';
 
 /**
  * The commands {@link RedisSessionStore} sends, as a node-redis (v6) client has them. A client from
@@ -21,9 +22,8 @@ import { assertStorable } from './storable.js';
 export interface RedisSessionStoreClient {
   /** The options the client was created with; `disableOfflineQueue` must be `true`. */
   readonly options?: { readonly disableOfflineQueue?: boolean } | undefined;
-  hGet(key: string, field: string): Promise<unknown>;
-  hmGet(key: string, fields: string[]): Promise<unknown>;
-  sMembers(key: string): Promise<unknown>;
+  get(key: string): Promise<unknown>;
+  hKeys(key: string): Promise<unknown>;
   set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   multi(): RedisSessionStoreTransaction;
@@ -32,10 +32,10 @@ export interface RedisSessionStoreClient {
 /** The commands {@link RedisSessionStore} queues in a `MULTI` transaction. */
 export interface RedisSessionStoreTransaction {
   del(key: string): RedisSessionStoreTransaction;
-  hSet(key: string, fields: Record<string, string>): RedisSessionStoreTransaction;
+  set(key: string, value: string, options: { expiration: { type: 'PX'; value: number } }): RedisSessionStoreTransaction;
+  hSet(key: string, field: string, value: string): RedisSessionStoreTransaction;
+  hDel(key: string, field: string): RedisSessionStoreTransaction;
   pExpire(key: string, ms: number, mode?: 'NX' | 'GT'): RedisSessionStoreTransaction;
-  sAdd(key: string, member: string): RedisSessionStoreTransaction;
-  sRem(key: string, member: string): RedisSessionStoreTransaction;
   exec(): Promise<unknown>;
 }
 
@@ -63,42 +63,58 @@ export interface RedisSessionStoreOptions {
   lockWaitMs?: number;
 }
 
-/** Hash fields of a session key: the sealed session, and its index keys in the clear. */
-const VALUE = 'value';
-const SUB = 'sub';
-const SID = 'sid';
-
 /** Deletes the lock only if it is still ours: after it expired, another instance may hold it. */
 const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
- * Answers the members of an index (KEYS[1]) whose session (KEYS[2..]) still exists and still has
- * field ARGV[1] = ARGV[2], and removes the others (ids in ARGV[3..]). One script, so that a session
- * written again meanwhile can never lose its index entry to the pruning.
+ * Answers the members of an index (KEYS[1]) whose session (KEYS[2..]) still exists and still names
+ * ARGV[2] at position ARGV[1] of its index line (1: `sub`, 2: `sid`), and removes the others (ids in
+ * ARGV[3..]). One script, so that a session written again meanwhile can never lose its index entry
+ * to the pruning.
  */
 const LIVE_INDEX_MEMBERS = `
+local position = tonumber(ARGV[1])
 local live = {}
 for i = 2, #KEYS do
   local id = ARGV[i + 1]
-  if redis.call('hget', KEYS[i], ARGV[1]) == ARGV[2] then
+  local stored = redis.call('get', KEYS[i])
+  local line = stored and string.match(stored, '^([^\\n]*)\\n')
+  local ok, indexed = false, nil
+  if line then ok, indexed = pcall(cjson.decode, line) end
+  if ok and type(indexed) == 'table' and indexed[position] == ARGV[2] then
     live[#live + 1] = id
   else
-    redis.call('srem', KEYS[1], id)
+    redis.call('hdel', KEYS[1], id)
   end
 end
 return live`;
 
 /**
+ * Most stored values remembered opened (a few KB each): a session read again unchanged, as on every
+ * proxied call, costs no decryption.
+ */
+const OPENED_LIMIT = 2_000;
+
+/** Where a session's index fields are in its index line: `[sub]` or `[sub, sid]`. */
+const SUB_POSITION = 1;
+const SID_POSITION = 2;
+
+/**
  * Keeps sessions in Redis, so that several BFF instances share them, and coordinates token refresh
  * across instances with a short lock ({@link RedisSessionStore.withLock}).
  *
- * - Sessions are sealed at rest with iron-session (AES-256-CBC + HMAC-SHA-256) under `secret`: a
- *   Redis dump or replica reveals no token and no claim. Only the ids, `sub` and `sid` (identifiers,
- *   needed for logout by `sub`/`sid`) are in the clear. A value that does not unseal (tampered,
- *   unknown secret, or moved under another id) reads as no session.
- * - Keys: `{prefix}session:{id}` (a hash of the seal, `sub` and `sid`, expiring with the session),
- *   `{prefix}sub:{sub}` and `{prefix}sid:{sid}` (sets of ids, living as long as their longest-lived
- *   member; members whose session is gone are pruned on lookup) and `{prefix}lock:{id}`.
+ * - Sessions are sealed at rest with AES-256-GCM under keys derived from `secret` (see
+ *   {@link textSealer}): a Redis dump or replica reveals no token and no claim. Only the ids, `sub`
+ *   and `sid` (identifiers, needed for logout by `sub`/`sid`) are in the clear, and they are
+ *   authenticated with the seal, as is the session id (the key's name). A value that does not unseal
+ *   (tampered, unknown secret, index fields changed, or moved under another id) reads as no session.
+ * - Keys: `{prefix}sess:{id}`, a string expiring with the session: its index line (`["sub","sid"]`,
+ *   JSON) and its seal, one line each; `{prefix}by-sub:{sub}` and `{prefix}by-sid:{sid}`, hashes
+ *   whose fields are session ids, living as long as their longest-lived member (members whose
+ *   session is gone are pruned on lookup); and `{prefix}lock:{id}`. One string and small hashes keep
+ *   a session at about 2.4 KB of Redis memory with typical tokens (`bench:sessions` of
+ *   bench/proxy); a session is read with one `GET`. (Earlier versions used other key names: their
+ *   sessions read as none, so users sign in again after the upgrade.)
  * - Needs Redis 7.0 or later (`PEXPIRE … NX|GT`) on a single primary (standalone or Sentinel);
  *   not Redis Cluster, as a session's keys live in different slots.
  * - While Redis is unreachable every method rejects at once with a {@link SessionStoreUnavailableError}
@@ -130,7 +146,13 @@ return live`;
 export class RedisSessionStore implements SessionStore {
   readonly #client: RedisSessionStoreClient;
   readonly #prefix: string;
-  readonly #passwords: Record<string, string>;
+  readonly #sealer: TextSealer;
+  /**
+   * What byte-identical stored values opened to, for the id they were read under: only a value that
+   * opened (authenticated) is remembered, only the very same string read under the same id hits, and
+   * a hit needs Redis to answer that string, so a deleted, expired or replaced session never does.
+   */
+  readonly #opened = new BoundedMap<string, { id: string; json: string }>(OPENED_LIMIT);
   readonly #lockTtlMs: number;
   readonly #lockWaitMs: number;
 
@@ -151,58 +173,64 @@ export class RedisSessionStore implements SessionStore {
     if (typeof prefix !== 'string') throw new ConfigError('RedisSessionStore.prefix', 'must be a string');
     this.#client = client;
     this.#prefix = prefix;
-    this.#passwords = resolveSecrets('RedisSessionStore.secret', options.secret);
+    this.#sealer = textSealer(resolveSecrets('RedisSessionStore.secret', options.secret), 'cloakroom redis session store');
     this.#lockTtlMs = positiveInteger('RedisSessionStore.lockTtlMs', options.lockTtlMs ?? 15_000);
     this.#lockWaitMs = positiveInteger('RedisSessionStore.lockWaitMs', options.lockWaitMs ?? 20_000);
   }
 
   async get(id: string): Promise<Session | undefined> {
-    const seal = asString(await this.#redis(() => this.#client.hGet(this.#sessionKey(id), VALUE)));
-    if (seal === undefined) return undefined;
-    // A tampered or foreign seal is no session: unsealData answers {} for some and throws for others.
-    const value = await unsealData<Record<string, unknown>>(seal, { password: this.#passwords, ttl: 0 }).catch((): Record<string, unknown> => ({}));
-    // The id inside the seal binds it to its key: a seal copied under another id is refused.
-    if (value.id !== id || typeof value.sub !== 'string') return undefined;
-    return value as unknown as Session;
+    const stored = asString(await this.#redis(() => this.#client.get(this.#sessionKey(id))));
+    if (stored === undefined) return undefined;
+    const newline = stored.indexOf('\n');
+    const line = stored.slice(0, Math.max(newline, 0));
+    const indexed = parseIndexLine(line);
+    if (!indexed) return undefined;
+    const opened = this.#opened.get(stored);
+    let json = opened?.id === id ? opened.json : undefined;
+    if (json === undefined) {
+      // The id and the index line are the seal's context: a seal copied under another id, or with
+      // another sub or sid in the clear, does not open.
+      json = await this.#sealer.unseal(stored.slice(newline + 1), sealContext(id, line));
+      if (json === undefined) return undefined;
+    }
+    this.#opened.set(stored, { id, json }); // the most recently used last
+    // Parsed on every read: each caller gets its own copy.
+    const rest = JSON.parse(json) as Omit<Session, 'id' | 'sub' | 'sid'>;
+    return { ...rest, id, ...indexed };
   }
 
   async set(session: Session, ttlSeconds: number): Promise<void> {
     assertStorable(session, ttlSeconds);
-    const key = this.#sessionKey(session.id);
+    const { id, sub, sid, ...rest } = session;
+    const key = this.#sessionKey(id);
     const ttlMs = Math.ceil(ttlSeconds * 1000);
+    const line = indexLine({ sub, sid });
     // No expiry inside the seal: Redis expires the key, and a second clock would only add skew.
-    const [seal, previous] = await Promise.all([
-      sealData(session, { password: this.#passwords, ttl: 0 }),
-      this.#redis(() => this.#client.hmGet(key, [SUB, SID])),
-    ]);
-    const [previousSub, previousSid] = asStrings(previous, 2);
-    const fields: Record<string, string> = { [VALUE]: seal, [SUB]: session.sub };
-    if (session.sid !== undefined) fields[SID] = session.sid;
+    const [seal, previous] = await Promise.all([this.#sealer.seal(JSON.stringify(rest), sealContext(id, line)), this.#indexedUnder(key)]);
 
-    // DEL first so that no `sid` field of the previous value survives a replace without one.
-    let tx = this.#client.multi().del(key).hSet(key, fields).pExpire(key, ttlMs);
-    if (previousSub !== undefined && previousSub !== session.sub) tx = tx.sRem(this.#subKey(previousSub), session.id);
-    if (previousSid !== undefined && previousSid !== session.sid) tx = tx.sRem(this.#sidKey(previousSid), session.id);
-    tx = addToIndex(tx, this.#subKey(session.sub), session.id, ttlMs);
-    if (session.sid !== undefined) tx = addToIndex(tx, this.#sidKey(session.sid), session.id, ttlMs);
+    let tx = this.#client.multi().set(key, `${line}\n${seal}`, { expiration: { type: 'PX', value: ttlMs } });
+    if (previous?.sub !== undefined && previous.sub !== sub) tx = tx.hDel(this.#subKey(previous.sub), id);
+    if (previous?.sid !== undefined && previous.sid !== sid) tx = tx.hDel(this.#sidKey(previous.sid), id);
+    tx = addToIndex(tx, this.#subKey(sub), id, ttlMs);
+    if (sid !== undefined) tx = addToIndex(tx, this.#sidKey(sid), id, ttlMs);
     await this.#redis(() => tx.exec());
   }
 
   async delete(id: string): Promise<void> {
     const key = this.#sessionKey(id);
-    const [sub, sid] = asStrings(await this.#redis(() => this.#client.hmGet(key, [SUB, SID])), 2);
+    const indexed = await this.#indexedUnder(key);
     let tx = this.#client.multi().del(key);
-    if (sub !== undefined) tx = tx.sRem(this.#subKey(sub), id);
-    if (sid !== undefined) tx = tx.sRem(this.#sidKey(sid), id);
+    if (indexed) tx = tx.hDel(this.#subKey(indexed.sub), id);
+    if (indexed?.sid !== undefined) tx = tx.hDel(this.#sidKey(indexed.sid), id);
     await this.#redis(() => tx.exec());
   }
 
   async idsBySub(sub: string): Promise<string[]> {
-    return this.#liveMembers(this.#subKey(sub), SUB, sub);
+    return this.#liveMembers(this.#subKey(sub), SUB_POSITION, sub);
   }
 
   async idsBySid(sid: string): Promise<string[]> {
-    return this.#liveMembers(this.#sidKey(sid), SID, sid);
+    return this.#liveMembers(this.#sidKey(sid), SID_POSITION, sid);
   }
 
   async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {
@@ -239,17 +267,23 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  async #liveMembers(indexKey: string, field: string, value: string): Promise<string[]> {
-    const members = asStrings(await this.#redis(() => this.#client.sMembers(indexKey)));
-    const ids = members.filter((id): id is string => id !== undefined);
+  async #liveMembers(indexKey: string, position: number, value: string): Promise<string[]> {
+    const ids = asStrings(await this.#redis(() => this.#client.hKeys(indexKey)));
     if (ids.length === 0) return [];
     const live = await this.#redis(() =>
       this.#client.eval(LIVE_INDEX_MEMBERS, {
         keys: [indexKey, ...ids.map((id) => this.#sessionKey(id))],
-        arguments: [field, value, ...ids],
+        arguments: [String(position), value, ...ids],
       }),
     );
-    return asStrings(live).filter((id): id is string => id !== undefined);
+    return asStrings(live);
+  }
+
+  /** The index fields a stored session is listed under (its index line), to update the indexes. */
+  async #indexedUnder(key: string): Promise<IndexFields | undefined> {
+    const stored = asString(await this.#redis(() => this.#client.get(key)));
+    const newline = stored?.indexOf('\n') ?? -1;
+    return newline < 0 ? undefined : parseIndexLine(stored!.slice(0, newline));
   }
 
   /** Runs one client call; any failure of it means Redis is unavailable to us. */
@@ -263,23 +297,50 @@ export class RedisSessionStore implements SessionStore {
   }
 
   #sessionKey(id: string): string {
-    return `${this.#prefix}session:${id}`;
+    return `${this.#prefix}sess:${id}`;
   }
 
   #subKey(sub: string): string {
-    return `${this.#prefix}sub:${sub}`;
+    return `${this.#prefix}by-sub:${sub}`;
   }
 
   #sidKey(sid: string): string {
-    return `${this.#prefix}sid:${sid}`;
+    return `${this.#prefix}by-sid:${sid}`;
   }
 }
 
-/** Adds `id` to an index set, whose expiry becomes the latest of its members'. */
+/** Adds `id` to an index hash, whose expiry becomes the latest of its members'. */
 function addToIndex(tx: RedisSessionStoreTransaction, key: string, id: string, ttlMs: number): RedisSessionStoreTransaction {
-  // NX gives a new set its first expiry; GT only ever lengthens it (a set without one counts as infinite).
-  return tx.sAdd(key, id).pExpire(key, ttlMs, 'NX').pExpire(key, ttlMs, 'GT');
+  // NX gives a new index its first expiry; GT only ever lengthens it (a key without one counts as infinite).
+  // A hash rather than a set: Redis 7.0 keeps a small hash compact (listpack), a set of strings not.
+  return tx.hSet(key, id, '').pExpire(key, ttlMs, 'NX').pExpire(key, ttlMs, 'GT');
 }
+
+/** The fields of a session that the indexes find it by, in the clear in front of its seal. */
+interface IndexFields {
+  sub: string;
+  sid?: string;
+}
+
+/** `["sub"]` or `["sub","sid"]`: JSON, so that the lookup script can read it (Redis' Lua has cjson). */
+function indexLine({ sub, sid }: IndexFields): string {
+  return JSON.stringify(sid === undefined ? [sub] : [sub, sid]);
+}
+
+function parseIndexLine(line: string): IndexFields | undefined {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(fields) || fields.length < 1 || fields.length > 2 || !fields.every((field) => typeof field === 'string')) return undefined;
+  const [sub, sid] = fields as string[];
+  return sid === undefined ? { sub: sub! } : { sub: sub!, sid };
+}
+
+/** What a seal is bound to: the session id (the key's name) and the index line beside it. */
+const sealContext = (id: string, line: string) => `${id}\n${line}`;
 
 /** A bulk-string reply, `undefined` for nil. Other shapes mean the client maps types differently. */
 function asString(reply: unknown): string | undefined {
@@ -288,12 +349,10 @@ function asString(reply: unknown): string | undefined {
   throw new TypeError('Unexpected Redis reply: RedisSessionStore needs a client without a typeMapping');
 }
 
-/** An array reply of bulk strings (or nils); `length` pads or checks a fixed-size reply. */
-function asStrings(reply: unknown, length?: number): (string | undefined)[] {
+/** An array reply of bulk strings, nils left out. */
+function asStrings(reply: unknown): string[] {
   if (!Array.isArray(reply)) throw new TypeError('Unexpected Redis reply: RedisSessionStore needs a client without a typeMapping');
-  const strings = reply.map(asString);
-  if (length !== undefined && strings.length !== length) throw new TypeError(`Unexpected Redis reply: expected ${length} values`);
-  return strings;
+  return reply.map(asString).filter((value): value is string => value !== undefined);
 }
 
 function positiveInteger(field: string, value: number): number {

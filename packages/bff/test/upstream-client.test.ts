@@ -1,0 +1,37 @@
+import { gzipSync } from 'node:zlib';
+import { startLoopbackServer, type LoopbackServer } from '@cloakroom/test-harness/loopback';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upstreamSender } from '../src/upstream-client.js';
+
+let upstream: LoopbackServer;
+beforeAll(async () => {
+  upstream = await startLoopbackServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' }).end(gzipSync('hello'));
+  });
+});
+afterAll(() => upstream.close());
+
+const get = { method: 'GET', headers: { 'accept-encoding': 'gzip' }, body: undefined };
+
+describe('upstreamSender', () => {
+  it("takes undici's request on Node when no fetch is configured: the body comes as sent, not decoded", async () => {
+    const response = await upstreamSender(undefined)(upstream.url, { ...get, signal: new AbortController().signal });
+    expect(response.decoded).toBe(false);
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    const bytes = new Uint8Array(await new Response(response.body).arrayBuffer());
+    expect(Buffer.from(bytes)).toEqual(gzipSync('hello'));
+  });
+
+  it('takes the configured fetch when there is one (it may add tracing or mTLS)', async () => {
+    const seen: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      seen.push(String(input));
+      return fetch(input, init);
+    };
+    const response = await upstreamSender(counting)(upstream.url, { ...get, signal: new AbortController().signal });
+    expect(seen).toEqual([upstream.url]);
+    // fetch decodes what it asked to be compressed.
+    expect(response.decoded).toBe(true);
+    expect(await new Response(response.body).text()).toBe('hello');
+  });
+});
