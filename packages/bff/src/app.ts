@@ -113,12 +113,12 @@ export function createBff(input: BffConfig): Bff {
       // Hono's own middleware (bearer-auth on the admin route, body limits) answers in plain text.
       const code = error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'invalid_request';
       const challenge = error.getResponse().headers.get('www-authenticate');
-      return problem(c, new BffError(error.status as ContentfulStatusCode, code, undefined, challenge ? { 'WWW-Authenticate': challenge } : undefined));
+      return problem(c, new BffError(code, challenge ? { headers: { 'WWW-Authenticate': challenge } } : {}));
     }
     logger.error('unhandled error', { requestId: c.get('requestId'), error });
-    return problem(c, new BffError(500, 'internal_error'));
+    return problem(c, new BffError('internal_error'));
   });
-  app.notFound((c) => problem(c, new BffError(404, 'not_found')));
+  app.notFound((c) => problem(c, new BffError('not_found')));
 
   const csrf = requireCsrfHeader(config.origin);
 
@@ -141,6 +141,6 @@ export function createBff(input: BffConfig): Bff {
   app.all('/api/:api', csrf, proxyApi);
   app.all('/api/:api/*', csrf, proxyApi);
   // Mounted in a host app, an unknown BFF path must not fall through to the host (an SPA's index.html).
-  app.all('*', (c) => problem(c, new BffError(404, 'not_found')));
+  app.all('*', (c) => problem(c, new BffError('not_found')));
   return Object.assign(app, { sessions: { revokeUser }, ready: () => provider.ready() });
 }

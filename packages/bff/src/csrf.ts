@@ -11,14 +11,14 @@ export function requireCsrfHeader(origin: string): MiddlewareHandler {
   return async (c, next) => {
     const site = c.req.header('sec-fetch-site');
     if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-      throw new BffError(403, 'csrf_failed', `Requests from ${site} contexts are refused.`);
+      throw new BffError('csrf_failed', { detail: `Requests from ${site} contexts are refused.` });
     }
     const requestOrigin = c.req.header('origin');
     if (requestOrigin !== undefined && requestOrigin !== origin) {
-      throw new BffError(403, 'csrf_failed', `The request comes from the origin ${JSON.stringify(requestOrigin)}; this BFF expects ${origin} (its baseUrl).`);
+      throw new BffError('csrf_failed', { detail: `The request comes from the origin ${JSON.stringify(requestOrigin)}; this BFF expects ${origin} (its baseUrl).` });
     }
     if (c.req.header('x-csrf') !== '1') {
-      throw new BffError(403, 'csrf_failed', 'The X-CSRF: 1 header is required.');
+      throw new BffError('csrf_failed', { detail: 'The X-CSRF: 1 header is required.' });
     }
     await next();
   };

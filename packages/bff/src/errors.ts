@@ -4,51 +4,74 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export type { BffErrorCode };
 
-const titles: Record<BffErrorCode, string> = {
-  csrf_failed: 'Cross-site request refused',
-  login_required: 'Sign-in required',
-  session_expired: 'Session expired',
-  unknown_api: 'Unknown API',
-  route_not_allowed: 'API route not allowed',
-  upstream_unavailable: 'Upstream API unavailable',
-  upstream_timeout: 'Upstream API timed out',
-  idp_unavailable: 'Identity provider unavailable',
-  idp_rejected: 'Identity provider refused the request',
-  session_store_unavailable: 'Session store unavailable',
-  invalid_request: 'Invalid request',
-  invalid_callback: 'Invalid sign-in callback',
-  login_failed: 'Sign-in failed',
-  invalid_logout_token: 'Invalid logout token',
-  payload_too_large: 'Request body too large',
-  not_found: 'Not found',
-  unauthorized: 'Credential missing or wrong',
-  internal_error: 'Internal error',
-};
+/** What a code answers: always the same status and title, and when to try again if that helps. */
+export interface ErrorDefinition {
+  readonly status: ContentfulStatusCode;
+  readonly title: string;
+  /** Seconds, sent as `Retry-After`: the failure is passing, nothing was lost. */
+  readonly retryAfter?: number;
+}
 
-/** Every code the BFF answers with: the catalogue the README's table must list. */
-export const BFF_ERROR_CODES = Object.keys(titles) as BffErrorCode[];
+/**
+ * The error catalogue: every code the BFF answers with, one status each. The README's table lists
+ * the same codes and statuses (errors.test.ts checks).
+ */
+export const ERROR_CATALOGUE = {
+  csrf_failed: { status: 403, title: 'Cross-site request refused' },
+  login_required: { status: 401, title: 'Sign-in required' },
+  session_expired: { status: 401, title: 'Session expired' },
+  unknown_api: { status: 404, title: 'Unknown API' },
+  route_not_allowed: { status: 403, title: 'API route not allowed' },
+  upstream_unavailable: { status: 502, title: 'Upstream API unavailable' },
+  upstream_timeout: { status: 504, title: 'Upstream API timed out' },
+  idp_unavailable: { status: 503, title: 'Identity provider unavailable', retryAfter: 5 },
+  idp_rejected: { status: 502, title: 'Identity provider refused the request' },
+  session_store_unavailable: { status: 503, title: 'Session store unavailable', retryAfter: 5 },
+  invalid_request: { status: 400, title: 'Invalid request' },
+  invalid_callback: { status: 400, title: 'Invalid sign-in callback' },
+  login_failed: { status: 400, title: 'Sign-in failed' },
+  invalid_logout_token: { status: 400, title: 'Invalid logout token' },
+  payload_too_large: { status: 413, title: 'Request body too large' },
+  not_found: { status: 404, title: 'Not found' },
+  unauthorized: { status: 401, title: 'Credential missing or wrong' },
+  internal_error: { status: 500, title: 'Internal error' },
+} as const satisfies Record<BffErrorCode, ErrorDefinition>;
+
+/** Every code the BFF answers with. */
+export const BFF_ERROR_CODES = Object.keys(ERROR_CATALOGUE) as BffErrorCode[];
+
+/** What a {@link BffError} may carry besides its code. */
+export interface BffErrorOptions extends ErrorOptions {
+  /** Human-readable detail; never a token, a cookie, a secret, or text the request supplied. */
+  detail?: string;
+  /** Headers a protocol requires with the answer, e.g. a `WWW-Authenticate` challenge. */
+  headers?: Record<string, string>;
+}
 
 /** A failure with a defined HTTP answer. Thrown anywhere in the BFF, rendered by the error handler. */
 export class BffError extends Error {
   override readonly name = 'BffError';
+  readonly status: ContentfulStatusCode;
+  readonly detail: string | undefined;
+  readonly headers: Record<string, string> | undefined;
+
   constructor(
-    readonly status: ContentfulStatusCode,
     readonly code: BffErrorCode,
-    /** Human-readable detail; must never contain a token, a cookie or a secret. */
-    readonly detail?: string,
-    /** Extra response headers, e.g. `Retry-After`. */
-    readonly headers?: Record<string, string>,
-    options?: ErrorOptions,
+    { detail, headers, ...options }: BffErrorOptions = {},
   ) {
-    super(detail ?? titles[code], options);
+    super(detail ?? ERROR_CATALOGUE[code].title, options);
+    this.status = ERROR_CATALOGUE[code].status;
+    this.detail = detail;
+    this.headers = headers;
   }
 }
 
 /** Renders an `application/problem+json` response (RFC 9457) with a stable `code`. */
 export function problem(c: Context, error: BffError): Response {
+  const definition: ErrorDefinition = ERROR_CATALOGUE[error.code];
   const body: BffProblem = {
     type: `https://cloakroom.dev/problems/${error.code}`,
-    title: titles[error.code],
+    title: definition.title,
     status: error.status,
     code: error.code,
     ...(error.detail ? { detail: error.detail } : {}),
@@ -56,6 +79,7 @@ export function problem(c: Context, error: BffError): Response {
   return c.body(JSON.stringify(body), error.status, {
     'Content-Type': 'application/problem+json',
     'Cache-Control': 'no-store',
+    ...(definition.retryAfter ? { 'Retry-After': String(definition.retryAfter) } : {}),
     ...error.headers,
   });
 }

@@ -151,28 +151,28 @@ export function idpError(error: unknown, operation: IdpOperation, facts: IdpFail
   if (error instanceof BffError) return error;
   if (isIdpUnreachable(error, facts)) {
     const what = facts.status === undefined ? 'cannot be reached' : `failed (HTTP ${facts.status})`;
-    return new BffError(503, 'idp_unavailable', `The identity provider ${what}; try again shortly.`, { 'Retry-After': '5' }, { cause: error });
+    return new BffError('idp_unavailable', { detail: `The identity provider ${what}; try again shortly.`, cause: error });
   }
   if (error instanceof ConfigError) {
-    return new BffError(502, 'idp_rejected', "The identity provider's metadata does not fit the BFF's configuration.", undefined, { cause: error });
+    return new BffError('idp_rejected', { detail: "The identity provider's metadata does not fit the BFF's configuration.", cause: error });
   }
   if (error instanceof oidc.AuthorizationResponseError) {
     // The IdP said no (e.g. the user denied consent). Its error value and text came through the
     // browser, so they go to the log (as the cause), not back into the answer.
-    return new BffError(400, 'login_failed', 'The identity provider refused the sign-in.', undefined, { cause: error });
+    return new BffError('login_failed', { detail: 'The identity provider refused the sign-in.', cause: error });
   }
   if (operation === 'refresh_token_grant' && (facts.error === 'invalid_grant' || isBareBadRequest(facts))) {
     // Expired, revoked or reused: this session can never get a token again.
-    return new BffError(401, 'session_expired', 'The session has expired; sign in again.', undefined, { cause: error });
+    return new BffError('session_expired', { detail: 'The session has expired; sign in again.', cause: error });
   }
   const isRefusal = error instanceof oidc.ResponseBodyError || error instanceof oidc.WWWAuthenticateChallengeError;
   const isInvalidAnswer = error instanceof oidc.ClientError || error instanceof IdpResponseError || error instanceof joseErrors.JOSEError;
   if (operation === 'authorization_code_grant' && (facts.error === 'invalid_grant' || (isInvalidAnswer && !isClientAuthFailure(facts)))) {
-    return new BffError(400, 'invalid_callback', 'The sign-in response failed validation.', undefined, { cause: error });
+    return new BffError('invalid_callback', { detail: 'The sign-in response failed validation.', cause: error });
   }
   if (isRefusal || isInvalidAnswer || facts.status !== undefined) {
     const why = facts.error ? `refused the request (${facts.error})` : 'sent an answer that failed validation';
-    return new BffError(502, 'idp_rejected', `The identity provider ${why}.`, undefined, { cause: error });
+    return new BffError('idp_rejected', { detail: `The identity provider ${why}.`, cause: error });
   }
   return error;
 }

@@ -28,10 +28,10 @@ export function loginParametersFrom(query: URLSearchParams, allowed: readonly Lo
   for (const name of Object.keys(checks) as LoginParameter[]) {
     const values = query.getAll(name);
     if (values.length === 0) continue;
-    if (!allowed.includes(name)) throw new BffError(400, 'invalid_request', `The login parameter ${name} is not allowed here.`);
+    if (!allowed.includes(name)) throw new BffError('invalid_request', { detail: `The login parameter ${name} is not allowed here.` });
     const value = values[0]!;
     const problem = values.length > 1 ? 'must be given once' : value.length > MAX_LENGTH || /[\p{Cc}]/u.test(value) ? `must be at most ${MAX_LENGTH} printable characters` : checks[name](value);
-    if (problem) throw new BffError(400, 'invalid_request', `The login parameter ${name} ${problem}.`);
+    if (problem) throw new BffError('invalid_request', { detail: `The login parameter ${name} ${problem}.` });
     parameters[name] = value;
   }
   return parameters;

@@ -137,13 +137,13 @@ export function upstreamUrl(baseUrl: URL, rest: string, search: string): string 
   try {
     decodeURIComponent(rest); // what the browser sent must be UTF-8
   } catch {
-    throw new BffError(400, 'invalid_request', 'The API path has percent-encoding that is not UTF-8.');
+    throw new BffError('invalid_request', { detail: 'The API path has percent-encoding that is not UTF-8.' });
   }
   // Deeper levels are decoded leniently, so that a stray `%` (`100%25`) neither fails the request
   // nor stops the checks of what lies below it.
   let path = rest;
   for (let level = 0; level < 4; level++) {
-    if (climbs(path)) throw new BffError(400, 'invalid_request', 'The API path must not contain dot segments, encoded slashes or ";".');
+    if (climbs(path)) throw new BffError('invalid_request', { detail: 'The API path must not contain dot segments, encoded slashes or ";".' });
     const decoded = decodeLeniently(path);
     if (decoded === path) break;
     path = decoded;
@@ -211,8 +211,8 @@ export async function forward(options: ForwardOptions): Promise<UpstreamResponse
   } catch (error) {
     browser.removeEventListener('abort', stop);
     if (body?.exceeded()) throw tooLarge(maxBodySize);
-    if (timedOut) throw new BffError(504, 'upstream_timeout', 'The API did not answer in time.', undefined, { cause: error });
-    throw new BffError(502, 'upstream_unavailable', 'The API cannot be reached.', undefined, { cause: error });
+    if (timedOut) throw new BffError('upstream_timeout', { detail: 'The API did not answer in time.', cause: error });
+    throw new BffError('upstream_unavailable', { detail: 'The API cannot be reached.', cause: error });
   } finally {
     clearTimeout(headersTimer);
   }
@@ -224,7 +224,7 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
 }
 
 const tooLarge = (maxBodySize: number) =>
-  new BffError(413, 'payload_too_large', `Request bodies are limited to ${maxBodySize} bytes.`);
+  new BffError('payload_too_large', { detail: `Request bodies are limited to ${maxBodySize} bytes.` });
 
 /**
  * The request body, cut off past `maxBodySize`. Written here because `hono/body-limit` buffers a

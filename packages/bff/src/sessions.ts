@@ -164,7 +164,7 @@ async function reachable<T>(operation: Promise<T>): Promise<T> {
 }
 
 const unavailable = (cause: unknown) =>
-  new BffError(503, 'session_store_unavailable', 'The session store cannot be reached; try again shortly.', { 'Retry-After': '5' }, { cause });
+  new BffError('session_store_unavailable', { detail: 'The session store cannot be reached; try again shortly.', cause });
 
 /**
  * A session under a fresh random id: a session id planted before sign-in is never promoted

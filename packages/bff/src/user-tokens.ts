@@ -12,7 +12,7 @@ import { isUsable, storedAccessToken, type IssuedToken } from './tokens.js';
 
 /** Thrown when the session cannot get a token any more: the caller ends it (401 session_expired). */
 export const sessionExpired = (detail: string, cause?: unknown) =>
-  new BffError(401, 'session_expired', detail, undefined, cause === undefined ? undefined : { cause });
+  new BffError('session_expired', { detail, cause });
 
 /**
  * Hands out a user's access token for one audience, refreshing it first when it is about to expire.

@@ -13,7 +13,7 @@ export function adminRevokeUser(revokeUser: RevokeUser): Handler {
   return async (c) => {
     const body: unknown = await c.req.json().catch(() => undefined);
     const sub = typeof body === 'object' && body !== null && 'sub' in body ? body.sub : undefined;
-    if (typeof sub !== 'string' || sub === '') throw new BffError(400, 'invalid_request', 'Expected a JSON body { "sub": "…" }.');
+    if (typeof sub !== 'string' || sub === '') throw new BffError('invalid_request', { detail: 'Expected a JSON body { "sub": "…" }.' });
     c.header('Cache-Control', 'no-store');
     return c.json({ sub, revoked: await revokeUser(sub) });
   };

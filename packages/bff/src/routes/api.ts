@@ -24,17 +24,17 @@ export function api(deps: BffDeps): Handler {
     const name = c.req.param('api') ?? '';
     const target = Object.hasOwn(config.apis, name) ? config.apis[name] : undefined;
     // The name is not echoed: nothing the request supplied goes back in a problem's detail.
-    if (!target) throw new BffError(404, 'unknown_api', 'No API of that name is configured.');
+    if (!target) throw new BffError('unknown_api', { detail: 'No API of that name is configured.' });
 
     const { pathname, search } = splitUrl(c.req.url);
     const prefix = `${config.basePath}/api/${name}`;
     if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) {
-      throw new BffError(400, 'invalid_request', 'The API name must not be percent-encoded.');
+      throw new BffError('invalid_request', { detail: 'The API name must not be percent-encoded.' });
     }
     const rest = pathname.slice(prefix.length);
     const method = c.req.method;
     if (target.routes && !target.routes.some((route) => route.methods.includes(method) && route.path.test(rest || '/'))) {
-      throw new BffError(403, 'route_not_allowed', 'This API route is not open to the browser.');
+      throw new BffError('route_not_allowed', { detail: 'This API route is not open to the browser.' });
     }
     const url = upstreamUrl(target.baseUrl, rest, search);
 
@@ -81,7 +81,7 @@ async function bearerFor(c: Context, target: Api, deps: BffDeps): Promise<(rejec
   const session = await sessions.load(c);
   if (!session) {
     if (target.token === 'user-optional') return async () => undefined;
-    throw new BffError(401, 'login_required', 'Sign in to call this API.');
+    throw new BffError('login_required', { detail: 'Sign in to call this API.' });
   }
   if (target.token === 'client') return clientToken;
   const resource = target.resource ?? loginResource(config);

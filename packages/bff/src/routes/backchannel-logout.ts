@@ -20,17 +20,17 @@ export function backchannelLogout({ config, provider, sessions, logger }: BffDep
   const limit = bodyLimit({
     maxSize: MAX_BODY,
     onError: () => {
-      throw new BffError(413, 'payload_too_large', `A logout request is at most ${MAX_BODY} bytes.`);
+      throw new BffError('payload_too_large', { detail: `A logout request is at most ${MAX_BODY} bytes.` });
     },
   });
   const handler: MiddlewareHandler = async (c) => {
     c.header('Cache-Control', 'no-store');
     if (!c.req.header('content-type')?.startsWith('application/x-www-form-urlencoded')) {
-      throw new BffError(400, 'invalid_request', 'Expected an application/x-www-form-urlencoded body.');
+      throw new BffError('invalid_request', { detail: 'Expected an application/x-www-form-urlencoded body.' });
     }
     const form = await c.req.parseBody();
     const token = form.logout_token;
-    if (typeof token !== 'string' || token === '') throw new BffError(400, 'invalid_request', 'logout_token is missing.');
+    if (typeof token !== 'string' || token === '') throw new BffError('invalid_request', { detail: 'logout_token is missing.' });
 
     const keys = await provider.keys();
     let target: LogoutTarget;
@@ -49,7 +49,7 @@ export function backchannelLogout({ config, provider, sessions, logger }: BffDep
     } catch (error) {
       if (!(error instanceof LogoutTokenError)) throw error;
       logger.warn('back-channel logout refused', { reason: error.message });
-      throw new BffError(400, 'invalid_logout_token', error.message);
+      throw new BffError('invalid_logout_token', { detail: error.message });
     }
 
     // With a sid, only that IdP session's sessions go (and only if they belong to the sub, when given).

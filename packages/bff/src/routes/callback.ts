@@ -19,11 +19,11 @@ export function callback({ config, provider, sessions, logger }: BffDeps): Handl
   return async (c) => {
     const transaction = await transactions.read(c);
     transactions.clear(c);
-    if (!transaction) throw new BffError(400, 'invalid_callback', 'No sign-in is in progress in this browser, or it expired.');
+    if (!transaction) throw new BffError('invalid_callback', { detail: 'No sign-in is in progress in this browser, or it expired.' });
     // Single use on the server too: a copy of the transaction cookie replayed within its lifetime
     // (which the browser's own copy, cleared above, cannot prevent) never reaches the token endpoint.
     if (!(await sessions.claimOnce(`login:${transaction.state}`, TRANSACTION_TTL))) {
-      throw new BffError(400, 'invalid_callback', 'This sign-in was completed already.');
+      throw new BffError('invalid_callback', { detail: 'This sign-in was completed already.' });
     }
 
     // Rebuild the callback URL from the configured origin: the Host header is not to be trusted.
@@ -39,7 +39,7 @@ export function callback({ config, provider, sessions, logger }: BffDeps): Handl
         resource ? { resource } : undefined,
       );
       const idToken = tokens.claims();
-      if (!idToken || tokens.id_token === undefined) throw new BffError(400, 'invalid_callback', 'The identity provider sent no ID token.');
+      if (!idToken || tokens.id_token === undefined) throw new BffError('invalid_callback', { detail: 'The identity provider sent no ID token.' });
       await verifyIdToken(tokens.id_token, { issuer: configuration.serverMetadata().issuer, clientId: config.clientId, keys, algorithms: signingAlgorithms });
       return { tokens, idToken };
     });

@@ -15,7 +15,7 @@ import { userResources } from '../token-targets.js';
 function refusedParameters(error: unknown, fromApp: Record<string, string>): BffError | undefined {
   if (Object.keys(fromApp).length === 0 || !(error instanceof BffError) || error.code !== 'idp_rejected') return undefined;
   if (idpFailureFacts(error.cause).status !== 400) return undefined;
-  return new BffError(400, 'invalid_request', 'The identity provider refused these sign-in parameters.', undefined, { cause: error });
+  return new BffError('invalid_request', { detail: 'The identity provider refused these sign-in parameters.', cause: error });
 }
 
 /**
