@@ -113,6 +113,10 @@ class RecordHeaders implements Iterable<[string, string]> {
  * connection; an aborted or failed upstream body errors it. Cheaper than `Readable.toWeb` on Node 20.
  */
 function webStream(body: Undici.Dispatcher.ResponseData['body']): ReadableStream<Uint8Array> {
+  // A Node stream's 'error' with no listener is an uncaught exception: the process would crash when
+  // the upstream fails (or the browser cancels) before anything reads. The reader learns of the
+  // error from the iterator below, which sees the stream errored.
+  body.on('error', () => undefined);
   const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   return new ReadableStream<Uint8Array>(
     {

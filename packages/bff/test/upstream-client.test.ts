@@ -35,3 +35,30 @@ describe('upstreamSender', () => {
     expect(await new Response(response.body).text()).toBe('hello');
   });
 });
+
+describe('a body from undici', () => {
+  it('cancelled before it is read, or cut by the upstream, errors no further than its reader', async () => {
+    const cutting = await startLoopbackServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('part');
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+    try {
+      const send = upstreamSender(undefined);
+      // An answer the proxy drops unread (a 401 it retries after a refresh): its body is cancelled.
+      const dropped = await send(upstream.url, { ...get, signal: new AbortController().signal });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await dropped.body!.cancel();
+      // The browser goes away before reading: the body is cancelled with a reason.
+      const cancelled = await send(cutting.url, { ...get, signal: new AbortController().signal });
+      await cancelled.body!.cancel(new Error('the browser went away'));
+      // The upstream cuts the connection while nobody reads; the reader then sees an error.
+      const cut = await send(cutting.url, { ...get, signal: new AbortController().signal });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expect(new Response(cut.body).arrayBuffer()).rejects.toThrow();
+    } finally {
+      await cutting.close();
+    }
+    // Vitest fails the file on an uncaught exception: reaching the end without one is the point.
+  });
+});
