@@ -154,6 +154,13 @@ export interface JwtSettings {
   readonly maxTokenAge?: number;
   /** Resolves the verification key for a token's header. */
   readonly keys: JWTVerifyGetKey;
+  /**
+   * Tokens that passed, kept by their exact value so that the next request with the same token
+   * skips the signature check. An entry lives at most `maxAge` milliseconds (the JWKS cache's age:
+   * no longer than a removed key keeps working anyway) and never past the token's `exp`, or `iat` +
+   * `maxTokenAge`. `maxEntries` 0 turns it off.
+   */
+  readonly verifiedCache: { readonly maxEntries: number; readonly maxAge: number };
 }
 
 /**
@@ -168,6 +175,12 @@ export interface JwtSettings {
  * 4. `iss` (exact), `aud` (one of ours), `exp` (always required), `nbf`, `iat` (not in the
  *    future), each with the clock tolerance; `maxTokenAge` when set;
  * 5. no `cnf`, and well-typed `sub`, `client_id`, `jti`, `scope` / `scp`.
+ *
+ * A token that passed is remembered (see {@link JwtSettings.verifiedCache}): an API sees the same
+ * access token on every call of its lifetime, and the same bytes give the same answer, as Envoy's
+ * `jwt_authn` cache does. What can change with time is why an entry ends: at `exp`, at the token's
+ * maximum age, or when the keys it was checked with may have changed. Revocation is not decided
+ * here: `isRevoked` runs on every request.
  */
 export function createJwtVerifier(settings: JwtSettings): (token: string) => Promise<AccessTokenClaims> {
   const requiredClaims = settings.typ?.toLowerCase().replace(/^application\//, '') === 'at+jwt' ? [...RFC9068_REQUIRED_CLAIMS] : ['exp'];
@@ -180,7 +193,24 @@ export function createJwtVerifier(settings: JwtSettings): (token: string) => Pro
     ...(settings.typ !== undefined ? { typ: settings.typ } : {}),
     ...(settings.maxTokenAge !== undefined ? { maxTokenAge: settings.maxTokenAge } : {}),
   };
+  const { maxEntries, maxAge } = settings.verifiedCache;
+  /** Token → claims and until when (epoch ms); the oldest entry first, so the first is evicted. */
+  const verified = new Map<string, { claims: AccessTokenClaims; until: number }>();
+  const remember = (token: string, claims: AccessTokenClaims) => {
+    if (maxEntries <= 0) return;
+    const ends = [Date.now() + maxAge];
+    if (typeof claims.exp === 'number') ends.push(claims.exp * 1000); // always there: `exp` is required
+    if (settings.maxTokenAge !== undefined && typeof claims.iat === 'number') ends.push((claims.iat + settings.maxTokenAge) * 1000);
+    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+    verified.set(token, { claims: Object.freeze(claims), until: Math.min(...ends) });
+  };
+
   return async (token) => {
+    const known = verified.get(token);
+    if (known) {
+      if (known.until > Date.now()) return known.claims;
+      verified.delete(token);
+    }
     let claims: AccessTokenClaims;
     try {
       ({ payload: claims } = await jwtVerify<AccessTokenClaims>(token, settings.keys, options));
@@ -193,6 +223,7 @@ export function createJwtVerifier(settings: JwtSettings): (token: string) => Pro
     // so that both token formats go through one set of time checks.
     checkTimestamps(claims, settings.clockTolerance);
     checkCommonClaims(claims);
+    remember(token, claims);
     return claims;
   };
 }

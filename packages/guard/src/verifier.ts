@@ -20,6 +20,11 @@ export interface JwksOptions {
   cacheMaxAge?: number;
   /** Seconds after a fetch before an unknown `kid` may trigger another. Default 30. */
   cooldown?: number;
+  /**
+   * Verified tokens remembered by their exact value (each for at most `cacheMaxAge`, never past
+   * its `exp`), so that a token seen again skips the signature check. Default 10,000; 0 turns it off.
+   */
+  verifiedTokens?: number;
 }
 
 /** RFC 7662 introspection, for opaque tokens. */
@@ -95,6 +100,12 @@ function seconds(name: string, value: number | undefined, fallback: number): num
   return resolved;
 }
 
+function wholeNumber(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback;
+  if (!Number.isInteger(resolved) || resolved < 0) throw new TypeError(`${name}: expected a non-negative whole number`);
+  return resolved;
+}
+
 function nonEmpty(name: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name}: expected a non-empty string`);
   return value;
@@ -130,6 +141,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   const discovery = createDiscovery(issuer, http);
   const jwksUri = options.jwks?.uri;
   if (jwksUri !== undefined && !URL.canParse(jwksUri)) throw new TypeError('jwks.uri: expected a URL');
+  const jwksCacheMaxAge = seconds('jwks.cacheMaxAge', options.jwks?.cacheMaxAge, 600) * 1000;
   const verifyJwt = createJwtVerifier({
     issuer,
     audience,
@@ -137,14 +149,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     clockTolerance,
     ...(options.typ !== undefined ? { typ: nonEmpty('typ', options.typ) } : {}),
     ...(maxTokenAge !== undefined ? { maxTokenAge } : {}),
-    keys: remoteKeySet(
-      jwksUri !== undefined ? () => Promise.resolve(new URL(jwksUri)) : () => discovery.endpoint('jwks_uri'),
-      http,
-      {
-        cacheMaxAge: seconds('jwks.cacheMaxAge', options.jwks?.cacheMaxAge, 600) * 1000,
-        cooldownDuration: seconds('jwks.cooldown', options.jwks?.cooldown, 30) * 1000,
-      },
-    ),
+    keys: remoteKeySet(jwksUri !== undefined ? () => Promise.resolve(new URL(jwksUri)) : () => discovery.endpoint('jwks_uri'), http, {
+      cacheMaxAge: jwksCacheMaxAge,
+      cooldownDuration: seconds('jwks.cooldown', options.jwks?.cooldown, 30) * 1000,
+    }),
+    verifiedCache: { maxEntries: wholeNumber('jwks.verifiedTokens', options.jwks?.verifiedTokens, 10_000), maxAge: jwksCacheMaxAge },
   });
 
   let introspect: ((token: string) => Promise<AccessTokenClaims>) | undefined;
@@ -156,10 +165,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     if (authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
       throw new TypeError('introspection.authMethod: expected client_secret_basic or client_secret_post');
     }
-    const cacheMaxEntries = settings.cacheMaxEntries ?? 10_000;
-    if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 0) {
-      throw new TypeError('introspection.cacheMaxEntries: expected a non-negative whole number');
-    }
+    const cacheMaxEntries = wholeNumber('introspection.cacheMaxEntries', settings.cacheMaxEntries, 10_000);
     introspect = createIntrospector({
       issuer,
       audience,
