@@ -10,22 +10,22 @@ import { redirectToBaseUrl } from './canonical-origin.js';
 import { requireCsrfHeader } from './csrf.js';
 import { BffError, problem } from './errors.js';
 import { consoleLogger, redactingLogger } from './logger.js';
-import { createClientTokens } from './client-tokens.js';
+import { createClientTokens } from './oidc/client-tokens.js';
 import { navigationErrors } from './navigation-errors.js';
-import { createProvider } from './oidc.js';
+import { createProvider } from './oidc/oidc.js';
 import { api } from './routes/api.js';
 import { backchannelLogout } from './routes/backchannel-logout.js';
 import { callback } from './routes/callback.js';
 import { login } from './routes/login.js';
 import { logout, logoutCallback } from './routes/logout.js';
 import { session } from './routes/session.js';
-import { cookieSessions } from './cookie-sessions.js';
-import { revokeRefreshTokens } from './revocation.js';
+import { cookieSessions } from './sessions/cookie-sessions.js';
+import { revokeRefreshTokens } from './oidc/revocation.js';
 import { adminRevokeUser, type RevokeUser } from './routes/admin.js';
-import { storedSessions } from './sessions.js';
-import { MemorySessionStore } from './stores/memory.js';
+import { storedSessions } from './sessions/sessions.js';
+import { MemorySessionStore } from './sessions/stores/memory.js';
 import { upstreamSender } from './upstream-client.js';
-import { createUserTokens } from './user-tokens.js';
+import { createUserTokens } from './oidc/user-tokens.js';
 
 /** The BFF: a Hono app, plus what a server may do to sessions outside a request. */
 export type Bff = Hono & {

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import type { Logger } from './logger.js';
 import { safeReturnTo } from './return-to.js';
-import type { SessionStore } from './session-store.js';
+import type { SessionStore } from './sessions/session-store.js';
 
 /** How the BFF authenticates calls to one upstream API. */
 export type ApiTokenType = 'user' | 'user-optional' | 'client' | 'none';

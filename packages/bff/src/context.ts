@@ -1,10 +1,10 @@
 import type { ResolvedConfig } from './config.js';
 import type { Logger } from './logger.js';
-import type { Provider } from './oidc.js';
-import type { ClientTokens } from './client-tokens.js';
-import type { Sessions } from './sessions.js';
+import type { Provider } from './oidc/oidc.js';
+import type { ClientTokens } from './oidc/client-tokens.js';
+import type { Sessions } from './sessions/sessions.js';
 import type { SendUpstream } from './upstream-client.js';
-import type { UserTokens } from './user-tokens.js';
+import type { UserTokens } from './oidc/user-tokens.js';
 
 /** What every route of the BFF is built from. */
 export interface BffDeps {

@@ -4,5 +4,5 @@ export { ConfigError, type ApiConfig, type ApiTokenType, type BffConfig, type Cl
 export { BffError, type BffErrorCode } from './errors.js';
 export { consoleLogger, redact, type Logger, type LogLevel } from './logger.js';
 export type { BffProblem, LogoutResponse, SessionResponse } from '@cloakroom/protocol';
-export { SessionLockTimeoutError, SessionStoreUnavailableError, type Session, type SessionStore, type StoredAccessToken } from './session-store.js';
-export { MemorySessionStore, type MemorySessionStoreOptions } from './stores/memory.js';
+export { SessionLockTimeoutError, SessionStoreUnavailableError, type Session, type SessionStore, type StoredAccessToken } from './sessions/session-store.js';
+export { MemorySessionStore, type MemorySessionStoreOptions } from './sessions/stores/memory.js';

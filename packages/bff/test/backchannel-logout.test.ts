@@ -1,7 +1,7 @@
 import { idpSigningKey, signIn, submitForm, TestBrowser } from '@cloakroom/idp/testing';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKCHANNEL_LOGOUT_EVENT } from '../src/logout-token.js';
+import { BACKCHANNEL_LOGOUT_EVENT } from '../src/oidc/logout-token.js';
 import { MemorySessionStore } from '../src/index.js';
 import { startStack } from './stack.js';
 

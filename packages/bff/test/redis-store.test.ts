@@ -1,8 +1,8 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../src/config.js';
-import { SessionLockTimeoutError, SessionStoreUnavailableError, type Session } from '../src/session-store.js';
-import { RedisSessionStore, type RedisSessionStoreOptions } from '../src/stores/redis.js';
+import { SessionLockTimeoutError, SessionStoreUnavailableError, type Session } from '../src/sessions/session-store.js';
+import { RedisSessionStore, type RedisSessionStoreOptions } from '../src/sessions/stores/redis.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
 

@@ -2,7 +2,7 @@ import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startIdp, type RunningId
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisSessionStore } from '../src/stores/redis.js';
+import { RedisSessionStore } from '../src/sessions/stores/redis.js';
 import { replayCallback, signInCapturingCallback } from './callback-capture.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 import { COOKIE_SECRET, ORDERS_RESOURCE, startBff, type RunningBff } from './stack.js';

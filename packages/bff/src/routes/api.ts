@@ -4,10 +4,10 @@ import type { ResolvedConfig } from '../config.js';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
 import { forward, responseHeaders, upstreamUrl } from '../proxy.js';
-import type { StoredAccessToken } from '../session-store.js';
-import type { IssuedToken } from '../tokens.js';
+import type { StoredAccessToken } from '../sessions/session-store.js';
+import type { IssuedToken } from '../oidc/tokens.js';
 import type { UpstreamResponse } from '../upstream-client.js';
-import { loginResource } from '../token-targets.js';
+import { loginResource } from '../oidc/token-targets.js';
 
 type Api = ResolvedConfig['apis'][string];
 

@@ -2,8 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
-import { LogoutTokenError, verifyLogoutToken, type LogoutTarget } from '../logout-token.js';
-import { ReplayCache } from '../replay-cache.js';
+import { LogoutTokenError, verifyLogoutToken, type LogoutTarget } from '../oidc/logout-token.js';
+import { ReplayCache } from '../sessions/replay-cache.js';
 
 /** How far a logout token's `iat` may lie in the past; its `jti` is remembered that long. */
 const LOGOUT_TOKEN_MAX_AGE = 300;

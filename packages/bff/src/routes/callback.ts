@@ -2,10 +2,10 @@ import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
-import { verifyIdToken } from '../id-token.js';
-import { loginTransactionCookie, TRANSACTION_TTL } from '../transactions.js';
-import { loginResource } from '../token-targets.js';
-import { storedAccessToken, userClaims } from '../tokens.js';
+import { verifyIdToken } from '../oidc/id-token.js';
+import { loginTransactionCookie, TRANSACTION_TTL } from '../sessions/transactions.js';
+import { loginResource } from '../oidc/token-targets.js';
+import { storedAccessToken, userClaims } from '../oidc/tokens.js';
 
 /**
  * `GET {basePath}/callback`: the IdP's redirect back. Checks `state` and `iss`, exchanges the code

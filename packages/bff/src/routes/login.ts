@@ -2,11 +2,11 @@ import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
 import { BffError } from '../errors.js';
-import { idpFailureFacts } from '../idp-errors.js';
-import { loginParametersFrom } from '../login-parameters.js';
-import { loginTransactionCookie } from '../transactions.js';
+import { idpFailureFacts } from '../oidc/idp-errors.js';
+import { loginParametersFrom } from '../oidc/login-parameters.js';
+import { loginTransactionCookie } from '../sessions/transactions.js';
 import { requireReturnTo } from '../return-to.js';
-import { userResources } from '../token-targets.js';
+import { userResources } from '../oidc/token-targets.js';
 
 /**
  * The IdP refused a pushed request (400) that carried parameters from the app (`prompt=create` where

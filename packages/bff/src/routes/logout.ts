@@ -2,8 +2,8 @@ import type { LogoutResponse } from '@cloakroom/protocol';
 import type { Handler } from 'hono';
 import * as oidc from 'openid-client';
 import type { BffDeps } from '../context.js';
-import { logoutTransactionCookie } from '../transactions.js';
-import { revokeRefreshTokens } from '../revocation.js';
+import { logoutTransactionCookie } from '../sessions/transactions.js';
+import { revokeRefreshTokens } from '../oidc/revocation.js';
 import { requireReturnTo } from '../return-to.js';
 
 /**

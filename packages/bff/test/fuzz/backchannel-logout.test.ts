@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { generateKeyPair, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../../src/index.js';
-import { BACKCHANNEL_LOGOUT_EVENT } from '../../src/logout-token.js';
-import type { Session } from '../../src/session-store.js';
+import { BACKCHANNEL_LOGOUT_EVENT } from '../../src/oidc/logout-token.js';
+import type { Session } from '../../src/sessions/session-store.js';
 import { startStack } from '../stack.js';
 import { anyString } from './arbitraries.js';
 

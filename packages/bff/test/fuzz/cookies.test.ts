@@ -2,7 +2,7 @@ import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import fc from 'fast-check';
 import { sealData, unsealData } from 'iron-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHUNK_SIZE } from '../../src/chunked-cookie.js';
+import { CHUNK_SIZE } from '../../src/sessions/chunked-cookie.js';
 import { COOKIE_SECRET, ORDERS_RESOURCE, REPORTS_RESOURCE, startStack } from '../stack.js';
 import { startUpstream, type CapturingUpstream } from '../upstream.js';
 import { cookieValue, fakeSeal, headerValue, tamper, token } from './arbitraries.js';
