@@ -1,4 +1,3 @@
-import type { Context } from 'hono';
 import * as oidc from 'openid-client';
 import type { ResolvedConfig } from '../config.js';
 import { BffError } from '../errors.js';
@@ -10,9 +9,13 @@ import type { Sessions } from '../sessions/sessions.js';
 import { SingleFlight } from './single-flight.js';
 import { isUsable, storedAccessToken, type IssuedToken } from './tokens.js';
 
-/** Thrown when the session cannot get a token any more: the caller ends it (401 session_expired). */
-export const sessionExpired = (detail: string, cause?: unknown) =>
-  new BffError('session_expired', { detail, cause });
+/**
+ * The session can never get a token again: it has ended, has no refresh token, or the IdP refused
+ * its refresh token (`invalid_grant`). The caller ends the session where the browser holds it.
+ */
+export class SessionEndedError extends Error {
+  override readonly name = 'SessionEndedError';
+}
 
 /**
  * Hands out a user's access token for one audience, refreshing it first when it is about to expire.
@@ -27,11 +30,12 @@ export interface UserTokens {
   /**
    * A token for `resource` valid for at least the refresh margin; `rejected` forces a refresh past
    * that token value. At most one refresh grant per call: what it gives is answered, even the very
-   * token an API just rejected (an IdP may hand out the same one again). Puts a refreshed session
-   * into the response where the browser holds it. `refreshed` is also true when another request's
-   * refresh was joined or found done: the token is new to this call either way.
+   * token an API just rejected (an IdP may hand out the same one again). `session` is the session as
+   * it now is, for the caller to put where the browser holds it when it changed. `refreshed` is also
+   * true when another request's refresh was joined or found done: the token is new to this call.
+   * @throws {SessionEndedError} when the session can never get a token again.
    */
-  accessToken(c: Context, session: Session, resource: string, rejected?: string): Promise<IssuedToken>;
+  accessToken(session: Session, resource: string, rejected?: string): Promise<IssuedToken & { session: Session }>;
 }
 
 export function createUserTokens(config: ResolvedConfig, provider: Provider, sessions: Sessions, logger: Logger): UserTokens {
@@ -41,13 +45,10 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
 
   async function refresh(stale: Session, resource: string, rejected: string | undefined): Promise<Session> {
     const session = await sessions.reload(stale);
-    if (!session) throw sessionExpired('The session has ended.');
+    if (!session) throw new SessionEndedError('The session has ended.');
     if (usable(session.accessTokens[resource], rejected)) return session; // done by another request or instance
     const refreshToken = session.refreshToken;
-    if (!refreshToken) {
-      await sessions.discard(session);
-      throw sessionExpired('The session has no refresh token; sign in again.');
-    }
+    if (!refreshToken) throw new SessionEndedError('The session has no refresh token; sign in again.');
     const keys = await provider.keys();
     let response: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
     try {
@@ -64,8 +65,8 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
       // invalid_grant (expired, revoked or reused): this session can never get a token again. Any
       // other failure keeps it: the IdP may be back, or its configuration fixed, on a later call.
       if (error instanceof BffError && error.code === 'session_expired') {
-        await sessions.discard(session);
         logger.info('session ended by the IdP', { sub: session.sub });
+        throw new SessionEndedError('The identity provider refused the refresh token; sign in again.', { cause: error });
       }
       throw error;
     }
@@ -81,13 +82,12 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
   }
 
   return {
-    async accessToken(c, session, resource, rejected) {
+    async accessToken(session, resource, rejected) {
       const token = session.accessTokens[resource];
-      if (usable(token, rejected)) return { token, refreshed: false };
+      if (usable(token, rejected)) return { token, refreshed: false, session };
       const key = JSON.stringify([session.id, resource, rejected ?? '']);
       const current = await flights.run(key, () => sessions.exclusive(session.id, () => refresh(session, resource, rejected)));
-      await sessions.attach(c, current);
-      return { token: current.accessTokens[resource]!, refreshed: true };
+      return { token: current.accessTokens[resource]!, refreshed: true, session: current };
     },
   };
 }

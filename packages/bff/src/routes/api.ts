@@ -8,6 +8,7 @@ import type { StoredAccessToken } from '../sessions/session-store.js';
 import type { IssuedToken } from '../oidc/tokens.js';
 import type { UpstreamResponse } from '../upstream-client.js';
 import { loginResource } from '../oidc/token-targets.js';
+import { SessionEndedError } from '../oidc/user-tokens.js';
 
 type Api = ResolvedConfig['apis'][string];
 
@@ -87,10 +88,14 @@ async function bearerFor(c: Context, target: Api, deps: BffDeps): Promise<(rejec
   const resource = target.resource ?? loginResource(config);
   return async (rejected) => {
     try {
-      return await userTokens.accessToken(c, session, resource, rejected);
+      const issued = await userTokens.accessToken(session, resource, rejected);
+      // A refreshed session goes where the browser holds it (its cookie, in stateless mode).
+      if (issued.refreshed) await sessions.attach(c, issued.session);
+      return issued;
     } catch (error) {
-      if (error instanceof BffError && error.code === 'session_expired') await sessions.end(c, session);
-      throw error;
+      if (!(error instanceof SessionEndedError)) throw error;
+      await sessions.end(c, session);
+      throw new BffError('session_expired', { detail: error.message, cause: error });
     }
   };
 }
