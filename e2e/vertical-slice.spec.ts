@@ -4,7 +4,11 @@ import { expect, signIn, test } from './fixtures.js';
 
 const JWT_SHAPE = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
-test('sign in, see the session, list and create orders through the BFF, sign out — no token in the browser', async ({ page, context, stack }) => {
+test('sign in, see the session, list and create orders through the BFF, sign out — no token in the browser', async ({
+  page,
+  context,
+  stack,
+}) => {
   // Everything the page receives, from any origin: headers and bodies.
   const received: Promise<string>[] = [];
   const capture = async (response: Response) => {

@@ -19,7 +19,8 @@ const web = join(repo, 'apps/web');
 /** apps/web without its build output, its packages linked rather than copied. */
 async function copyWebApp(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cloakroom-web-'));
-  for (const entry of ['index.html', 'package.json', 'vite.config.ts', 'src']) await cp(join(web, entry), join(dir, entry), { recursive: true });
+  for (const entry of ['index.html', 'package.json', 'vite.config.ts', 'src'])
+    await cp(join(web, entry), join(dir, entry), { recursive: true });
   await symlink(join(web, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
 }

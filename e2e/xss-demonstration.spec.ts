@@ -40,12 +40,17 @@ const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}`
 /** Every token the BFF holds for `sub`, from its session store. */
 async function serverSideTokens(stack: Stack, sub: string): Promise<string[]> {
   const sessions = await Promise.all((await stack.store.idsBySub(sub)).map((id) => stack.store.get(id)));
-  return sessions.flatMap((session) =>
-    session ? [session.refreshToken, session.idToken, ...Object.values(session.accessTokens).map((token) => token.value)] : [],
-  ).filter((token): token is string => typeof token === 'string');
+  return sessions
+    .flatMap((session) =>
+      session ? [session.refreshToken, session.idToken, ...Object.values(session.accessTokens).map((token) => token.value)] : [],
+    )
+    .filter((token): token is string => typeof token === 'string');
 }
 
-test('one injected script: it takes working tokens from the oidc-client-ts app, and nothing usable from the Cloakroom app', async ({ browser, stack }) => {
+test('one injected script: it takes working tokens from the oidc-client-ts app, and nothing usable from the Cloakroom app', async ({
+  browser,
+  stack,
+}) => {
   const script = injectedScript(attacker);
   const tokenSpa = stack.tokenSpa!;
 

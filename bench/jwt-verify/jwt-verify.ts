@@ -103,7 +103,9 @@ try {
 
   const rounds: { cached: number; uncached: number }[] = [];
   const rates = { cached: [] as number[], uncached: [] as number[], bare: [] as number[] };
-  console.log(`JWT verification, RS256: ${N.toLocaleString('en-US')} verifications of each × ${ROUNDS} rounds, interleaved in batches of ${BATCH} (Node ${process.version})`);
+  console.log(
+    `JWT verification, RS256: ${N.toLocaleString('en-US')} verifications of each × ${ROUNDS} rounds, interleaved in batches of ${BATCH} (Node ${process.version})`,
+  );
   for (let index = 1; index <= ROUNDS; index += 1) {
     const cached = await round(guard, bare);
     const uncached = await round(guardUncached, bare);
@@ -121,8 +123,12 @@ try {
   console.log(`guard verify (default: a token seen before from the cache)  ${format(median(rates.cached))}  median`);
   console.log(`guard verify, verifiedTokens: 0 (every signature checked)   ${format(median(rates.uncached))}  median`);
   console.log(`bare jose.jwtVerify (local key)                             ${format(median(rates.bare))}  median`);
-  console.log(`ratio guard / bare                                          ${ratio.toFixed(3)}  median of the rounds (target ≥ ${TARGET}: ${ratio >= TARGET ? 'met' : 'NOT met'})`);
-  console.log(`ratio guard without the cache / bare                        ${median(rounds.map((result) => result.uncached)).toFixed(3)}  median of the rounds (stated)`);
+  console.log(
+    `ratio guard / bare                                          ${ratio.toFixed(3)}  median of the rounds (target ≥ ${TARGET}: ${ratio >= TARGET ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `ratio guard without the cache / bare                        ${median(rounds.map((result) => result.uncached)).toFixed(3)}  median of the rounds (stated)`,
+  );
   console.log(`JWKS fetched ${jwksRequests} time(s)`);
   if (process.env.BENCH_STRICT && ratio < TARGET) process.exitCode = 1;
 } finally {

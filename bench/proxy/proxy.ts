@@ -38,7 +38,17 @@ import { summariseProfile } from './lib/profile.js';
 import { REDIS_HINT, startRedis, type BenchRedis } from './lib/redis.js';
 import { fmt, median, medianRange, percentile, range, table, verdict } from './lib/stats.js';
 import {
-  freeLoopbackPort, loadAverage, machineTicks, pinSelf, pinning, startNodeChild, TICK_US, treeCpuMicros, treeRssBytes, which, type Child,
+  freeLoopbackPort,
+  loadAverage,
+  machineTicks,
+  pinSelf,
+  pinning,
+  startNodeChild,
+  TICK_US,
+  treeCpuMicros,
+  treeRssBytes,
+  which,
+  type Child,
 } from './lib/system.js';
 
 const QUICK = Boolean(process.env.BENCH_QUICK);
@@ -50,7 +60,11 @@ const STREAM_ROUNDS = Number(process.env.BENCH_STREAM_ROUNDS) || (QUICK ? 1 : 3)
 const SSE_SAMPLES = Number(process.env.BENCH_SSE_SAMPLES) || (QUICK ? 5 : 20);
 const WANTED = new Set((process.env.BENCH_TARGETS ?? 'abcdefg').split(''));
 /** The row run under `node --cpu-prof`, if any (`BENCH_CPU_PROF=d`; `1` for the original default, (c)). */
-const CPU_PROF: Id | undefined = !process.env.BENCH_CPU_PROF ? undefined : process.env.BENCH_CPU_PROF === '1' ? 'c' : (process.env.BENCH_CPU_PROF as Id);
+const CPU_PROF: Id | undefined = !process.env.BENCH_CPU_PROF
+  ? undefined
+  : process.env.BENCH_CPU_PROF === '1'
+    ? 'c'
+    : (process.env.BENCH_CPU_PROF as Id);
 /** A sample during which other processes used more than this share of one core is taken again (twice at most). */
 const MAX_OTHER_LOAD = Number(process.env.BENCH_MAX_OTHER_LOAD ?? 0.25);
 const RETRIES = 2;
@@ -164,10 +178,13 @@ async function startAll(): Promise<{ targets: Target[]; upstream: Child; helperP
       pid = apache.pid;
     } else {
       const config =
-        id === 'a' ? { kind: 'upstream', port }
-        : id === 'b' ? { kind: 'bare', port, upstream: upstreamUrl, token: STATIC_BEARER }
-        : id === 'f' ? { kind: 'express', ...settings }
-        : { kind: 'cloakroom', ...settings, store: id === 'c' ? 'memory' : id === 'd' ? 'redis' : 'cookie', redisUrl: redis?.url };
+        id === 'a'
+          ? { kind: 'upstream', port }
+          : id === 'b'
+            ? { kind: 'bare', port, upstream: upstreamUrl, token: STATIC_BEARER }
+            : id === 'f'
+              ? { kind: 'express', ...settings }
+              : { kind: 'cloakroom', ...settings, store: id === 'c' ? 'memory' : id === 'd' ? 'redis' : 'cookie', redisUrl: redis?.url };
       const nodeOptions: string[] = [];
       if (CPU_PROF === id) {
         profileDir = process.env.BENCH_CPU_PROF_DIR || mkdtempSync(join(tmpdir(), 'cloakroom-bench-prof-'));
@@ -178,7 +195,14 @@ async function startAll(): Promise<{ targets: Target[]; upstream: Child; helperP
       pid = child.pid;
     }
     const prefix = id === 'a' ? '/' : id === 'b' || id === 'f' || id === 'g' ? '/api/' : '/bff/api/orders/';
-    const target: Target = { id, label: LABELS[id], port, pid, headers: { ...host, accept: 'application/json' }, path: (path) => `${prefix}${path}` };
+    const target: Target = {
+      id,
+      label: LABELS[id],
+      port,
+      pid,
+      headers: { ...host, accept: 'application/json' },
+      path: (path) => `${prefix}${path}`,
+    };
     if (signedIn.includes(id)) {
       const browser = new TestBrowser();
       const start = id === 'f' ? `${origin(id)}/login` : id === 'g' ? `${origin(id)}/api/orders` : `${origin(id)}/bff/login?returnTo=/`;
@@ -228,7 +252,13 @@ function get(target: Target, path: Path): Promise<{ status: number; body: string
 }
 
 /** One autocannon run against `target`; latencies are kept in full (autocannon's histogram has whole ms only). */
-async function load(target: Target, connections: number, seconds: number, helperPids: number[], path: Path = 'orders'): Promise<Sample & { rss: number }> {
+async function load(
+  target: Target,
+  connections: number,
+  seconds: number,
+  helperPids: number[],
+  path: Path = 'orders',
+): Promise<Sample & { rss: number }> {
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -240,8 +270,12 @@ async function load(target: Target, connections: number, seconds: number, helper
   const rssTimer = setInterval(() => (rss = Math.max(rss, treeRssBytes(target.pid))), 250);
   const started = performance.now();
   // Without a callback, autocannon's instance is both an event emitter and a promise of the result.
-  const instance = autocannon({ url: `http://127.0.0.1:${target.port}${target.path(path)}`, connections, duration: seconds, headers: target.headers }) as unknown as
-    Promise<autocannon.Result> & Pick<autocannon.Instance, 'on'>;
+  const instance = autocannon({
+    url: `http://127.0.0.1:${target.port}${target.path(path)}`,
+    connections,
+    duration: seconds,
+    headers: target.headers,
+  }) as unknown as Promise<autocannon.Result> & Pick<autocannon.Instance, 'on'>;
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode >= 200 && statusCode < 300) {
       ok += 1;
@@ -255,24 +289,42 @@ async function load(target: Target, connections: number, seconds: number, helper
   const helpers = helperPids.reduce((sum, pid) => sum + treeCpuMicros(pid), 0) - helpersBefore;
   failed += result.errors + result.timeouts;
   const other = Math.max(0, ((machineTicks().busy - busyBefore) * TICK_US - (treeCpuMicros(process.pid) - oursBefore)) / (elapsed * 1e6));
-  return { rps: ok / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: cpu / ok, helpers: helpers / ok, failed, other, rss };
+  return {
+    rps: ok / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpu: cpu / ok,
+    helpers: helpers / ok,
+    failed,
+    other,
+    rss,
+  };
 }
 
 /** Time from sending the request to the first event through the proxy, in ms. */
 function timeToFirstEvent(target: Target): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const req = request({ host: '127.0.0.1', port: target.port, path: target.path('sse'), headers: { ...target.headers, accept: 'text/event-stream' }, agent: false }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`${target.label}: SSE answered ${res.statusCode}`));
-      let seen = '';
-      let first: number | undefined;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        seen += chunk;
-        if (first === undefined && seen.includes('data: first')) first = performance.now() - started;
-      });
-      res.on('end', () => (first === undefined ? reject(new Error(`${target.label}: no SSE event`)) : resolve(first)));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        path: target.path('sse'),
+        headers: { ...target.headers, accept: 'text/event-stream' },
+        agent: false,
+      },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`${target.label}: SSE answered ${res.statusCode}`));
+        let seen = '';
+        let first: number | undefined;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          seen += chunk;
+          if (first === undefined && seen.includes('data: first')) first = performance.now() - started;
+        });
+        res.on('end', () => (first === undefined ? reject(new Error(`${target.label}: no SSE event`)) : resolve(first)));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -285,7 +337,9 @@ function machine(): string {
 
 async function main() {
   pinSelf(LOAD_CORE);
-  console.log(`Proxy benchmark (issue 12) — ${QUICK ? 'QUICK mode' : 'full mode'}: ${ROUNDS} interleaved rounds × ${SECONDS} s per target at 32 and at 1 connection(s)`);
+  console.log(
+    `Proxy benchmark (issue 12) — ${QUICK ? 'QUICK mode' : 'full mode'}: ${ROUNDS} interleaved rounds × ${SECONDS} s per target at 32 and at 1 connection(s)`,
+  );
   console.log(`Machine: ${machine()}`);
   console.log(`Cores: ${pinning.why}\n`);
   const { targets, helperPids } = await startAll();
@@ -332,8 +386,11 @@ async function main() {
     console.log(`  ${line}\n    32 conn req/s: ${row(32)}\n     1 conn req/s: ${row(1)}`);
   }
 
-  const series = (connections: 32 | 1, id: Id, field: keyof Sample) => samples[connections].map((round) => round.get(id)?.[field] ?? Number.NaN);
-  const failures = targets.map((target) => [target, [...series(32, target.id, 'failed'), ...series(1, target.id, 'failed')].reduce((a, b) => a + b, 0)] as const);
+  const series = (connections: 32 | 1, id: Id, field: keyof Sample) =>
+    samples[connections].map((round) => round.get(id)?.[field] ?? Number.NaN);
+  const failures = targets.map(
+    (target) => [target, [...series(32, target.id, 'failed'), ...series(1, target.id, 'failed')].reduce((a, b) => a + b, 0)] as const,
+  );
   const rows = targets.map((target) => [
     target.label,
     String(target.bearerLength),
@@ -346,7 +403,19 @@ async function main() {
   ]);
   console.log(`\n## Proxied GET (small JSON), ${ROUNDS} rounds × ${SECONDS} s, median (min–max)\n`);
   console.log(
-    table(['', 'bearer chars', 'req/s @32', 'p50 / p99 ms @32', 'req/s @1', 'p50 / p99 ms @1', 'server CPU µs/req @32', 'upstream+Redis CPU µs/req'], rows),
+    table(
+      [
+        '',
+        'bearer chars',
+        'req/s @32',
+        'p50 / p99 ms @32',
+        'req/s @1',
+        'p50 / p99 ms @1',
+        'server CPU µs/req @32',
+        'upstream+Redis CPU µs/req',
+      ],
+      rows,
+    ),
   );
   for (const [target, failed] of failures) if (failed) console.log(`  WARNING ${target.label}: ${failed} non-2xx answers or errors`);
 
@@ -409,7 +478,9 @@ async function streaming(targets: Target[], helperPids: number[]) {
   for (let sample = 0; sample < SSE_SAMPLES; sample += 1) {
     for (const target of targets) sse.get(target.id)!.push(await timeToFirstEvent(target));
   }
-  console.log(`\n## Streaming: 1 MiB response (${STREAM_CONNECTIONS} connections, ${STREAM_ROUNDS} × ${SECONDS} s) and SSE (${SSE_SAMPLES} streams each)\n`);
+  console.log(
+    `\n## Streaming: 1 MiB response (${STREAM_CONNECTIONS} connections, ${STREAM_ROUNDS} × ${SECONDS} s) and SSE (${SSE_SAMPLES} streams each)\n`,
+  );
   const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 0)}`;
   console.log(
     table(
@@ -444,7 +515,10 @@ try {
       .filter((file) => file.endsWith('.cpuprofile'))
       .map((file) => ({ file, size: statSync(join(profileDir!, file)).size }))
       .sort((a, b) => b.size - a.size);
-    if (main) console.log(`\n## CPU profile of (${CPU_PROF})'s main thread, top self time (whole run, start-up included)\n\n${summariseProfile(join(profileDir, main.file), 30)}`);
+    if (main)
+      console.log(
+        `\n## CPU profile of (${CPU_PROF})'s main thread, top self time (whole run, start-up included)\n\n${summariseProfile(join(profileDir, main.file), 30)}`,
+      );
     if (!process.env.BENCH_CPU_PROF_DIR) rmSync(profileDir, { recursive: true, force: true });
   }
 }

@@ -36,7 +36,10 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('Run with node --expose-gc (the bench:sessions script does).');
 const collect = gc;
 
-const text = (length: number) => randomBytes(Math.ceil((length * 3) / 4) + 3).toString('base64url').slice(0, length);
+const text = (length: number) =>
+  randomBytes(Math.ceil((length * 3) / 4) + 3)
+    .toString('base64url')
+    .slice(0, length);
 /** A JWT-shaped string of exactly `length` characters. */
 const jwt = (length: number) => `eyJ${text(33)}.${text(length - 36 - 344 - 2)}.${text(342)}`;
 
@@ -52,7 +55,9 @@ async function realSession(): Promise<Session> {
     clientId: 'cloakroom-bff',
     clientSecret: 'cloakroom-bff-dev-secret-change-me-0123456789',
     cookieSecret: 'a-bench-cookie-secret-of-at-least-32-chars',
-    apis: { orders: { baseUrl: 'http://127.0.0.1:9', scopes: ['orders:read', 'orders:write'], resource: 'https://api.cloakroom.test/orders' } },
+    apis: {
+      orders: { baseUrl: 'http://127.0.0.1:9', scopes: ['orders:read', 'orders:write'], resource: 'https://api.cloakroom.test/orders' },
+    },
     session: { store },
     logger: { info() {}, warn() {}, error() {} },
   });
@@ -73,7 +78,10 @@ async function realSession(): Promise<Session> {
 function synthetic(template: Session): Session {
   const now = Math.floor(Date.now() / 1000);
   const accessTokens = Object.fromEntries(
-    Object.entries(template.accessTokens).map(([resource, token]) => [resource, { ...token, value: jwt(ACCESS_TOKEN), expiresAt: now + token.lifetime }]),
+    Object.entries(template.accessTokens).map(([resource, token]) => [
+      resource,
+      { ...token, value: jwt(ACCESS_TOKEN), expiresAt: now + token.lifetime },
+    ]),
   );
   return {
     ...template,
@@ -99,12 +107,26 @@ function heap(): number {
 async function main() {
   if (!which('redis-server')) throw new Error(`The session benchmark measures Redis too. ${REDIS_HINT}`);
   const template = await realSession();
-  const real = { id: template.idToken?.length ?? 0, access: Object.values(template.accessTokens).map((token) => token.value.length), refresh: template.refreshToken?.length };
+  const real = {
+    id: template.idToken?.length ?? 0,
+    access: Object.values(template.accessTokens).map((token) => token.value.length),
+    refresh: template.refreshToken?.length,
+  };
   const sample = synthetic(template);
   const json = Buffer.byteLength(JSON.stringify(sample));
-  console.log(`Sessions (issue 12): ${fmt(COUNT)} sessions${QUICK ? ' (QUICK mode; the target is at 100,000)' : ''}, Node ${process.version}`);
-  console.log(`  real sign-in at the dev IdP: ID token ${real.id ? `${real.id} characters, kept` : 'not kept (logoutIdTokenHint off)'}, access token(s) ${real.access.join(', ')} (for ${Object.keys(template.accessTokens).map((key) => key || "''").join(', ')}), refresh token ${real.refresh} characters`);
-  console.log(`  synthetic sessions: ID token ${real.id ? ID_TOKEN : 'none'}, access token ${ACCESS_TOKEN}, refresh token ${REFRESH_TOKEN} characters; JSON ${fmt(json)} B per session\n`);
+  console.log(
+    `Sessions (issue 12): ${fmt(COUNT)} sessions${QUICK ? ' (QUICK mode; the target is at 100,000)' : ''}, Node ${process.version}`,
+  );
+  console.log(
+    `  real sign-in at the dev IdP: ID token ${real.id ? `${real.id} characters, kept` : 'not kept (logoutIdTokenHint off)'}, access token(s) ${real.access.join(', ')} (for ${Object.keys(
+      template.accessTokens,
+    )
+      .map((key) => key || "''")
+      .join(', ')}), refresh token ${real.refresh} characters`,
+  );
+  console.log(
+    `  synthetic sessions: ID token ${real.id ? ID_TOKEN : 'none'}, access token ${ACCESS_TOKEN}, refresh token ${REFRESH_TOKEN} characters; JSON ${fmt(json)} B per session\n`,
+  );
 
   // Memory store: heap growth per session.
   const memoryStore = new MemorySessionStore({ maxSessions: COUNT });
@@ -143,7 +165,10 @@ async function main() {
       ['keys in Redis', fmt(keys)],
       ['stored value (index line and seal, characters)', fmt(stored.length)],
       ['MEMORY USAGE of one session key', `${fmt(await usage(`cloakroom:sess:${last!.id}`))} B`],
-      ['MEMORY USAGE of its sub and sid indexes', `${fmt((await usage(`cloakroom:by-sub:${last!.sub}`)) + (await usage(`cloakroom:by-sid:${last!.sid}`)))} B`],
+      [
+        'MEMORY USAGE of its sub and sid indexes',
+        `${fmt((await usage(`cloakroom:by-sub:${last!.sub}`)) + (await usage(`cloakroom:by-sid:${last!.sid}`)))} B`,
+      ],
     );
   } finally {
     await client.destroy();

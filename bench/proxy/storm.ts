@@ -62,7 +62,14 @@ async function listen(server: Server, port = 0): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function startBff(port: number, publicOrigin: string, issuer: string, clientId: string, upstream: string, store: SessionStore): Promise<Instance> {
+async function startBff(
+  port: number,
+  publicOrigin: string,
+  issuer: string,
+  clientId: string,
+  upstream: string,
+  store: SessionStore,
+): Promise<Instance> {
   const bff = createBff({
     baseUrl: publicOrigin,
     issuer,
@@ -82,8 +89,12 @@ async function startBff(port: number, publicOrigin: string, issuer: string, clie
 
 async function main() {
   if (!which('redis-server')) throw new Error(`The refresh-storm benchmark needs Redis. ${REDIS_HINT}`);
-  console.log(`Refresh storms (issue 12): ${STORMS} storms of ${CALLS} concurrent calls on an expired access token${QUICK ? ' (QUICK mode)' : ''}`);
-  console.log(`Access tokens live ${ACCESS_TOKEN_TTL} s, effective refresh margin ${MARGIN} s; "slow" storms: the token endpoint answers after ${SLOW_TOKEN_ENDPOINT_MS / 1000} s\n`);
+  console.log(
+    `Refresh storms (issue 12): ${STORMS} storms of ${CALLS} concurrent calls on an expired access token${QUICK ? ' (QUICK mode)' : ''}`,
+  );
+  console.log(
+    `Access tokens live ${ACCESS_TOKEN_TTL} s, effective refresh margin ${MARGIN} s; "slow" storms: the token endpoint answers after ${SLOW_TOKEN_ENDPOINT_MS / 1000} s\n`,
+  );
 
   const upstreamServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
   upstreamServer.keepAliveTimeout = 65_000;
@@ -98,7 +109,10 @@ async function main() {
   const idp: RunningIdp = await startIdp({
     port: 0,
     accessTokenTtl: ACCESS_TOKEN_TTL,
-    clients: [bffClient({ origin: memoryOrigin, clientId: 'storm-memory', clientSecret: SECRET }), bffClient({ origin: redisOrigin, clientId: 'storm-redis', clientSecret: SECRET })],
+    clients: [
+      bffClient({ origin: memoryOrigin, clientId: 'storm-memory', clientSecret: SECRET }),
+      bffClient({ origin: redisOrigin, clientId: 'storm-redis', clientSecret: SECRET }),
+    ],
   });
   closers.push(() => idp.close());
   const grantErrors: string[] = [];
@@ -126,7 +140,9 @@ async function main() {
     const browser = new TestBrowser();
     await signIn(browser, `${origin}/bff/login?returnTo=/`, { username: 'alice', password: 'alice-password' });
     const cookie = [...browser.cookies(origin)].map(([key, value]) => `${key}=${value}`).join('; ');
-    const first = await fetch(`${origin.replace('localhost', '127.0.0.1')}/bff/api/orders/x`, { headers: { cookie, 'x-csrf': '1', host: new URL(origin).host } });
+    const first = await fetch(`${origin.replace('localhost', '127.0.0.1')}/bff/api/orders/x`, {
+      headers: { cookie, 'x-csrf': '1', host: new URL(origin).host },
+    });
     if (first.status !== 200) throw new Error(`${name}: first call answered ${first.status}`);
     sessions.set(name, { cookie, store, targets: targets.map((target) => target.replace('localhost', '127.0.0.1')) });
   }
@@ -177,7 +193,15 @@ async function main() {
   console.log(`\n## Refresh storms: ${CALLS} concurrent calls each\n`);
   console.log(
     table(
-      ['storm kind', 'storms', 'grants per storm', 'storms with exactly one grant', 'calls answered 200', 'duration s (median)', 'longer than the margin'],
+      [
+        'storm kind',
+        'storms',
+        'grants per storm',
+        'storms with exactly one grant',
+        'calls answered 200',
+        'duration s (median)',
+        'longer than the margin',
+      ],
       KINDS.map((kind) => {
         const of = results.filter((result) => result.kind === kind);
         return [
@@ -194,7 +218,9 @@ async function main() {
   );
   const exact = results.filter((result) => result.grants === 1).length;
   const allOk = results.every((result) => result.ok === CALLS);
-  console.log(`\nExactly one refresh grant in every storm: ${exact} of ${results.length} — ${verdict(exact === results.length)}${results.length < 20 ? ` (the target is 20 of 20; this run had ${results.length} storms)` : ''}`);
+  console.log(
+    `\nExactly one refresh grant in every storm: ${exact} of ${results.length} — ${verdict(exact === results.length)}${results.length < 20 ? ` (the target is 20 of 20; this run had ${results.length} storms)` : ''}`,
+  );
   console.log(`Every call answered 200: ${verdict(allOk)}`);
   if (grantErrors.length) console.log(`IdP grant errors (e.g. a spent refresh token presented again): ${grantErrors.join(', ')}`);
 }

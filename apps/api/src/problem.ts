@@ -16,12 +16,7 @@ const TITLES: Readonly<Record<number, string>> = {
  * An RFC 9457 problem details response (`application/problem+json`) carrying a stable `code`.
  * `detail` must be safe to show: never put a token or a secret in it.
  */
-export function problem(
-  status: number,
-  code: ProblemCode,
-  detail: string,
-  headers: Readonly<Record<string, string>> = {},
-): Response {
+export function problem(status: number, code: ProblemCode, detail: string, headers: Readonly<Record<string, string>> = {}): Response {
   const body = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, code, detail };
   return new Response(JSON.stringify(body), {
     status,

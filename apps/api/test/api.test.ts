@@ -184,7 +184,10 @@ describe('CORS', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     const byDefault = await api.request('/orders', { headers: { origin: page, ...bearer(alice) } });
     expect(byDefault.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await api.request('/orders', { method: 'OPTIONS', headers: { origin: page, 'access-control-request-method': 'GET' } });
+    const preflight = await api.request('/orders', {
+      method: 'OPTIONS',
+      headers: { origin: page, 'access-control-request-method': 'GET' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

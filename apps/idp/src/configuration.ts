@@ -105,8 +105,7 @@ export function buildConfiguration({
     ...(profile.refreshTokens
       ? {
           issueRefreshToken: (_ctx: KoaContextWithOIDC, client: Client, code: { scopes: Set<string> }) =>
-            client.grantTypeAllowed('refresh_token') &&
-            (code.scopes.has('offline_access') || client.clientAuthMethod !== 'none'),
+            client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client.clientAuthMethod !== 'none'),
         }
       : {}),
     rotateRefreshToken: true,
@@ -145,8 +144,7 @@ export function buildConfiguration({
       introspection: {
         enabled: true,
         // Confidential clients (BFFs, resource servers) may introspect; public ones only their own tokens.
-        allowedPolicy: (_ctx, client, token) =>
-          client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+        allowedPolicy: (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
       },
       rpInitiatedLogout: {
         enabled: profile.endSession,

@@ -79,12 +79,7 @@ async function renderPrompt(provider: Provider, res: ServerResponse, interaction
   throw new HttpError(501, `unsupported prompt: ${prompt.name}`);
 }
 
-async function submitLogin(
-  provider: Provider,
-  req: IncomingMessage,
-  res: ServerResponse,
-  interaction: Interaction,
-): Promise<void> {
+async function submitLogin(provider: Provider, req: IncomingMessage, res: ServerResponse, interaction: Interaction): Promise<void> {
   const form = await readForm(req);
   const username = form.get('username') ?? '';
   const user = authenticate(username, form.get('password') ?? '');
@@ -100,20 +95,10 @@ async function submitLogin(
     sendHtml(res, 401, page);
     return;
   }
-  await provider.interactionFinished(
-    req,
-    res,
-    { login: { accountId: user.sub, amr: ['pwd'] } },
-    { mergeWithLastSubmission: false },
-  );
+  await provider.interactionFinished(req, res, { login: { accountId: user.sub, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
 }
 
-async function submitConsent(
-  provider: Provider,
-  req: IncomingMessage,
-  res: ServerResponse,
-  interaction: Interaction,
-): Promise<void> {
+async function submitConsent(provider: Provider, req: IncomingMessage, res: ServerResponse, interaction: Interaction): Promise<void> {
   await readForm(req);
   const { details } = interaction.prompt;
   const accountId = interaction.session?.accountId;
@@ -173,17 +158,19 @@ export function createInteractionHandler(provider: Provider): InteractionHandler
         if (interaction.prompt.name !== prompt) {
           throw new HttpError(400, 'this step of the sign-in is already done; start again from the application');
         }
-        await (prompt === 'login'
-          ? submitLogin(provider, req, res, interaction)
-          : submitConsent(provider, req, res, interaction));
+        await (prompt === 'login' ? submitLogin(provider, req, res, interaction) : submitConsent(provider, req, res, interaction));
       }
     } catch (error) {
       if (res.headersSent) throw error;
       if (error instanceof errors.SessionNotFound) {
-        sendHtml(res, 400, errorPage('Sign-in expired', {
-          error: 'session_not_found',
-          error_description: 'This sign-in attempt has expired or was already completed. Start again from the application.',
-        }));
+        sendHtml(
+          res,
+          400,
+          errorPage('Sign-in expired', {
+            error: 'session_not_found',
+            error_description: 'This sign-in attempt has expired or was already completed. Start again from the application.',
+          }),
+        );
       } else if (error instanceof HttpError) {
         sendHtml(res, error.status, errorPage('Cannot continue', { error_description: error.message }));
       } else {

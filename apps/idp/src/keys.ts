@@ -26,6 +26,4 @@ export function processSigningKey(): Record<string, unknown> {
  * Keys that sign the IdP's own cookies (session, interaction). Fixed on purpose: this is a
  * development IdP, and fixed keys let IdP sessions survive a restart. Never reuse these anywhere real.
  */
-export const DEV_COOKIE_KEYS: readonly string[] = Object.freeze([
-  'cloakroom-dev-idp-cookie-key-not-a-secret-0001',
-]);
+export const DEV_COOKIE_KEYS: readonly string[] = Object.freeze(['cloakroom-dev-idp-cookie-key-not-a-secret-0001']);

@@ -38,19 +38,10 @@ declare module 'oidc-provider' {
   /** What `findAccount` resolves to. */
   export interface Account {
     accountId: string;
-    claims(
-      use: 'id_token' | 'userinfo',
-      scope: string,
-      claims: UnknownObject,
-      rejected: string[],
-    ): UnknownObject | Promise<UnknownObject>;
+    claims(use: 'id_token' | 'userinfo', scope: string, claims: UnknownObject, rejected: string[]): UnknownObject | Promise<UnknownObject>;
   }
 
-  export type FindAccount = (
-    ctx: KoaContextWithOIDC,
-    sub: string,
-    token?: unknown,
-  ) => Promise<Account | undefined> | Account | undefined;
+  export type FindAccount = (ctx: KoaContextWithOIDC, sub: string, token?: unknown) => Promise<Account | undefined> | Account | undefined;
 
   export interface OIDCContext {
     readonly provider: Provider;

@@ -157,7 +157,10 @@ function profileFrom(options: IdpOptions): Profile {
 function conformClient(client: ClientMetadata, profile: Profile): ClientMetadata {
   const conformed = { ...client };
   if (typeof client.scope === 'string') {
-    conformed.scope = client.scope.split(' ').filter((scope) => profile.scopes.includes(scope)).join(' ');
+    conformed.scope = client.scope
+      .split(' ')
+      .filter((scope) => profile.scopes.includes(scope))
+      .join(' ');
   }
   if (!profile.refreshTokens && Array.isArray(client.grant_types)) {
     conformed.grant_types = client.grant_types.filter((grant) => grant !== 'refresh_token');

@@ -124,16 +124,22 @@ describe('authorization code flow', () => {
     expect(retry).toContain('name="username"');
     expect(retry).toContain('value="alice"');
 
-    await expect(signIn(new TestBrowser(), authorizeUrl(idp.issuer, { redirectUri: app.callbackUrl, challenge: pkce().challenge }), {
-      username: 'alice',
-      password: 'wrong',
-    })).rejects.toThrow(/Wrong username or password/);
+    await expect(
+      signIn(new TestBrowser(), authorizeUrl(idp.issuer, { redirectUri: app.callbackUrl, challenge: pkce().challenge }), {
+        username: 'alice',
+        password: 'wrong',
+      }),
+    ).rejects.toThrow(/Wrong username or password/);
   });
 
   it('renders a consent page listing the requested scopes, per resource', async () => {
     const browser = new TestBrowser();
     const login = await browser.follow(authorizeUrl(idp.issuer, { redirectUri: app.callbackUrl, challenge: pkce().challenge }));
-    const consent = await submitForm(browser, { url: login.url, html: await login.text() }, { fields: { username: 'bob', password: BOB.password } });
+    const consent = await submitForm(
+      browser,
+      { url: login.url, html: await login.text() },
+      { fields: { username: 'bob', password: BOB.password } },
+    );
     const html = await consent.text();
     expect(consent.url).toMatch(/\/interaction\/[\w-]+$/);
     expect(html).toContain('<button type="submit">Allow</button>');

@@ -157,7 +157,10 @@ describe('clientAuthMethods', () => {
 
   it('with private_key_jwt only, accepts openid-client PrivateKeyJwt assertions signed with a registered key', async () => {
     const { privateKey, jwk } = await clientKeyPair('bff-key-1');
-    const idp = await idpWith({ clientAuthMethods: ['private_key_jwt'] }, { tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [jwk] } });
+    const idp = await idpWith(
+      { clientAuthMethods: ['private_key_jwt'] },
+      { tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [jwk] } },
+    );
     const metadata = await discover(idp);
     expect(metadata.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt']);
     expect(metadata.token_endpoint_auth_signing_alg_values_supported).toContain('ES256');
@@ -218,7 +221,10 @@ describe('pushedAuthorizationRequests', () => {
   it("'on' (the default) takes both, and the pushed request stands for its parameters", async () => {
     const idp = await idpWith({ pushedAuthorizationRequests: 'on' });
     const { verifier, challenge } = pkce();
-    const pushed = await postForm(`${idp.issuer}/request`, Object.fromEntries(authorizeUrl(idp.issuer, { redirectUri: app.callbackUrl, challenge }).searchParams));
+    const pushed = await postForm(
+      `${idp.issuer}/request`,
+      Object.fromEntries(authorizeUrl(idp.issuer, { redirectUri: app.callbackUrl, challenge }).searchParams),
+    );
     expect(pushed.status).toBe(201);
     expect(pushed.body.request_uri).toMatch(/^urn:ietf:params:oauth:request_uri:/);
     const start = new URL('/auth', idp.issuer);
@@ -261,7 +267,12 @@ describe('endSession and revocation', () => {
   it('false: no end_session_endpoint (nor back-channel logout) and no revocation_endpoint', async () => {
     const idp = await idpWith({ endSession: false, revocation: false });
     const metadata = await discover(idp);
-    for (const member of ['end_session_endpoint', 'backchannel_logout_supported', 'backchannel_logout_session_supported', 'revocation_endpoint']) {
+    for (const member of [
+      'end_session_endpoint',
+      'backchannel_logout_supported',
+      'backchannel_logout_session_supported',
+      'revocation_endpoint',
+    ]) {
       expect(metadata).not.toHaveProperty(member);
     }
     expect(metadata.introspection_endpoint).toBe(`${idp.issuer}/token/introspection`);
@@ -335,7 +346,11 @@ describe('claimsInIdToken: false', () => {
     // Resource scopes alone pick the orders API (no resource parameter anywhere) ...
     const implicit = await codeFlow(idp, { scope: 'openid profile email orders:read' });
     // ... or the resource is named at authorization and at the token endpoint.
-    const explicit = await codeFlow(idp, { scope: 'openid profile email orders:read', resource: ORDERS_API, tokenParams: { resource: ORDERS_API } });
+    const explicit = await codeFlow(idp, {
+      scope: 'openid profile email orders:read',
+      resource: ORDERS_API,
+      tokenParams: { resource: ORDERS_API },
+    });
     for (const tokens of [implicit, explicit]) {
       expect(tokens.status).toBe(200);
       expect(decodeJwt(tokens.body.access_token ?? '').payload.aud).toBe(ORDERS_API);
@@ -394,7 +409,12 @@ describe('signing-key rotation under a profile', () => {
     const jwk = keys.find((key) => key.kid === kid);
     expect(jwk, `kid ${String(kid)} published`).toBeDefined();
     const [header, payload, signature] = jws.split('.');
-    const valid = verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey({ key: jwk ?? {}, format: 'jwk' }), Buffer.from(signature ?? '', 'base64url'));
+    const valid = verify(
+      'sha256',
+      Buffer.from(`${header}.${payload}`),
+      createPublicKey({ key: jwk ?? {}, format: 'jwk' }),
+      Buffer.from(signature ?? '', 'base64url'),
+    );
     expect(valid).toBe(true);
     return kid;
   }

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ORDERS_API, TOKEN_SPA_CLIENT_ID, allowsBrowserOrigin, bffClient, publicSpaClient, startIdp } from '../src/index.js';
+import {
+  ALICE,
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  ORDERS_API,
+  TOKEN_SPA_CLIENT_ID,
+  allowsBrowserOrigin,
+  bffClient,
+  publicSpaClient,
+  startIdp,
+} from '../src/index.js';
 import type { RunningIdp } from '../src/index.js';
 import { TestBrowser, signIn } from '../src/testing.js';
 import { authorizeUrl, pkce, postForm, startFakeApp } from './support.js';
@@ -29,7 +39,11 @@ async function publicTokenRequest(params: Record<string, string>, origin = app.o
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
     body: new URLSearchParams({ client_id: TOKEN_SPA_CLIENT_ID, ...params }),
   });
-  return { status: response.status, allowOrigin: response.headers.get('access-control-allow-origin'), body: (await response.json()) as TokenResponse };
+  return {
+    status: response.status,
+    allowOrigin: response.headers.get('access-control-allow-origin'),
+    body: (await response.json()) as TokenResponse,
+  };
 }
 
 describe('publicSpaClient', () => {
@@ -49,7 +63,11 @@ describe('publicSpaClient', () => {
     const tokens = await publicTokenRequest({ grant_type: 'authorization_code', code, redirect_uri: callbackUrl, code_verifier: verifier });
     expect(tokens.status).toBe(200);
     expect(tokens.allowOrigin).toBe(app.origin);
-    expect(decodeJwt(tokens.body.access_token ?? '').payload).toMatchObject({ aud: ORDERS_API, sub: ALICE.sub, client_id: TOKEN_SPA_CLIENT_ID });
+    expect(decodeJwt(tokens.body.access_token ?? '').payload).toMatchObject({
+      aud: ORDERS_API,
+      sub: ALICE.sub,
+      client_id: TOKEN_SPA_CLIENT_ID,
+    });
     expect(tokens.body.refresh_token).toEqual(expect.any(String));
 
     const refreshed = await publicTokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token ?? '' });
@@ -62,7 +80,10 @@ describe('publicSpaClient', () => {
     const fromSpa = await publicTokenRequest({ grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token-0123456789' });
     expect(fromSpa).toMatchObject({ status: 400, allowOrigin: app.origin, body: { error: 'invalid_grant' } });
 
-    const elsewhere = await publicTokenRequest({ grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token-0123456789' }, 'http://127.0.0.1:9');
+    const elsewhere = await publicTokenRequest(
+      { grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token-0123456789' },
+      'http://127.0.0.1:9',
+    );
     expect(elsewhere).toMatchObject({ status: 400, allowOrigin: null, body: { error: 'invalid_request' } });
 
     // The confidential BFF client, from the very origin of its redirect URI: never from a page.
@@ -80,7 +101,11 @@ describe('publicSpaClient', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_request' });
 
     // Server to server (no Origin), the BFF client is of course fine.
-    const server = await postForm(new URL('/token', idp.issuer).href, { grant_type: 'client_credentials', resource: ORDERS_API, scope: 'orders:read' });
+    const server = await postForm(new URL('/token', idp.issuer).href, {
+      grant_type: 'client_credentials',
+      resource: ORDERS_API,
+      scope: 'orders:read',
+    });
     expect(server.status).toBe(200);
   });
 });

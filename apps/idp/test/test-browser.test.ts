@@ -60,12 +60,20 @@ describe('TestBrowser cookies', () => {
     expect(last().headers.cookie).toBe('a=1');
     await browser.fetch(loopback('/app/x'));
     expect(last().headers.cookie).toBeUndefined();
-    expect(browser.cookies(local('/app/'))).toEqual(new Map([['b', '2'], ['c', '3'], ['a', '1']]));
+    expect(browser.cookies(local('/app/'))).toEqual(
+      new Map([
+        ['b', '2'],
+        ['c', '3'],
+        ['a', '1'],
+      ]),
+    );
   });
 
   it('deletes cookies on Max-Age=0 or a past Expires, and lets Max-Age win over Expires', async () => {
     const browser = new TestBrowser();
-    await browser.fetch(local(`/${setting('a=1; Path=/', 'b=2; Path=/', 'c=3; Path=/; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT')}`));
+    await browser.fetch(
+      local(`/${setting('a=1; Path=/', 'b=2; Path=/', 'c=3; Path=/; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT')}`),
+    );
     await browser.fetch(local(`/${setting('a=; Path=/; Max-Age=0', 'b=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT')}`));
     expect(browser.cookies(local('/'))).toEqual(new Map([['c', '3']]));
   });
@@ -85,7 +93,12 @@ describe('TestBrowser cookies', () => {
         )}`,
       ),
     );
-    expect(browser.cookies(local('/'))).toEqual(new Map([['__Host-session', 's'], ['__Secure-ok', 'y']]));
+    expect(browser.cookies(local('/'))).toEqual(
+      new Map([
+        ['__Host-session', 's'],
+        ['__Secure-ok', 'y'],
+      ]),
+    );
     await browser.fetch(local('/'));
     expect(last().headers.cookie).toBe('__Host-session=s; __Secure-ok=y');
   });
@@ -222,7 +235,11 @@ describe('parseForms', () => {
     expect(first).toEqual({
       action: 'http://idp.test/go?a=1&b=2',
       method: 'POST',
-      fields: [['xsrf', `t'k"`], ['username', ''], ['terms', 'on']],
+      fields: [
+        ['xsrf', `t'k"`],
+        ['username', ''],
+        ['terms', 'on'],
+      ],
       buttons: [{ name: 'logout', value: 'yes', label: 'Sign out' }],
     });
     expect(second).toMatchObject({ action: 'http://idp.test/page', method: 'GET', fields: [['q', '']] });

@@ -61,9 +61,8 @@ export function App() {
       )}
 
       <footer className="muted footer">
-        Open this page in a second tab: signing in or out in one shows in the other within a second, without a
-        reload (the tabs talk over a BroadcastChannel and each asks the BFF). Your tokens stay with the BFF; this page
-        holds only a cookie it cannot read.
+        Open this page in a second tab: signing in or out in one shows in the other within a second, without a reload (the tabs talk over a
+        BroadcastChannel and each asks the BFF). Your tokens stay with the BFF; this page holds only a cookie it cannot read.
       </footer>
     </main>
   );

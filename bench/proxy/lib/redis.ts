@@ -25,7 +25,18 @@ export async function startRedis(core = 0): Promise<BenchRedis> {
   const port = await freeLoopbackPort();
   const dir = mkdtempSync(join(tmpdir(), 'cloakroom-bench-redis-'));
   const [command, args] = onCore(core, 'redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
   ]);
   const child = spawn(command, args, { stdio: 'ignore' });
   const kill = () => child.kill('SIGKILL');
@@ -65,7 +76,9 @@ function send(port: number, args: string[]): Promise<string> {
     const socket = connect({ host: '127.0.0.1', port });
     let received = '';
     socket.setTimeout(5_000, () => socket.destroy(new Error('timed out')));
-    socket.on('connect', () => socket.write(`*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`));
+    socket.on('connect', () =>
+      socket.write(`*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`),
+    );
     socket.on('data', (chunk) => {
       received += chunk.toString();
       if (complete(received)) {

@@ -56,7 +56,10 @@ function claimCookieName(config: ResolvedConfig): void {
   const key = `${config.origin} ${config.cookieName}`;
   const owner = cookieOwners.get(key);
   if (owner !== undefined && owner !== config.basePath) {
-    throw new ConfigError('cookieName', `"${config.cookieName}" is already the cookie name of the BFF at ${owner} on ${config.origin}; give each BFF on one origin its own cookieName`);
+    throw new ConfigError(
+      'cookieName',
+      `"${config.cookieName}" is already the cookie name of the BFF at ${owner} on ${config.origin}; give each BFF on one origin its own cookieName`,
+    );
   }
   cookieOwners.set(key, config.basePath);
 }

@@ -167,7 +167,12 @@ export interface BffConfig {
 /** Token endpoint client authentication methods the BFF can use (OAuth 2.0 / RFC 7523 names). */
 export type ClientAuthenticationMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
-const CLIENT_AUTHENTICATION_METHODS: readonly ClientAuthenticationMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+const CLIENT_AUTHENTICATION_METHODS: readonly ClientAuthenticationMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+];
 
 /** A private key for `private_key_jwt` client authentication. */
 export interface ClientPrivateKey {
@@ -186,8 +191,21 @@ export const LOGIN_PARAMETERS: readonly LoginParameter[] = ['prompt', 'login_hin
 
 /** Parameters the BFF sets itself on an authorization request; configuration may not override them. */
 const PROTOCOL_PARAMETERS = new Set([
-  'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge',
-  'code_challenge_method', 'resource', 'request', 'request_uri', 'client_secret', 'client_assertion', 'client_assertion_type',
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'response_mode',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'resource',
+  'request',
+  'request_uri',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
 ]);
 
 /** Session storage and lifetimes. */
@@ -221,8 +239,10 @@ export class ConfigError extends Error {
 }
 
 /** The configuration after validation and defaults. */
-export interface ResolvedConfig
-  extends Omit<Required<BffConfig>, 'cookieSecret' | 'apis' | 'timeouts' | 'session' | 'admin' | 'logger' | 'fetch' | 'clientSecret' | 'clientPrivateKey'> {
+export interface ResolvedConfig extends Omit<
+  Required<BffConfig>,
+  'cookieSecret' | 'apis' | 'timeouts' | 'session' | 'admin' | 'logger' | 'fetch' | 'clientSecret' | 'clientPrivateKey'
+> {
   clientSecret: string | undefined;
   clientPrivateKey: ClientPrivateKey | undefined;
   /** `scopes` was not configured: the defaults may be narrowed to what the IdP supports. */
@@ -264,7 +284,8 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
   const issuer = parseUrl('issuer', config.issuer);
   if (issuer.search || issuer.hash) throw new ConfigError('issuer', 'must not have a query or fragment');
   const insecureIssuer = issuer.protocol === 'http:';
-  if (insecureIssuer && !isLoopbackHost(issuer.hostname)) throw new ConfigError('issuer', 'must use https (http is allowed on loopback hosts only)');
+  if (insecureIssuer && !isLoopbackHost(issuer.hostname))
+    throw new ConfigError('issuer', 'must use https (http is allowed on loopback hosts only)');
   if (base.protocol === 'http:' && !isLoopbackHost(base.hostname)) {
     throw new ConfigError(
       'baseUrl',
@@ -272,7 +293,10 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     );
   }
   if (base.pathname !== '/' || base.search || base.hash) {
-    throw new ConfigError('baseUrl', `must be an origin only (${base.origin}), not ${JSON.stringify(config.baseUrl)}: the BFF's cookies are __Host- cookies, which live on the whole origin; to serve the BFF under a path, set basePath (e.g. '/app/bff').`);
+    throw new ConfigError(
+      'baseUrl',
+      `must be an origin only (${base.origin}), not ${JSON.stringify(config.baseUrl)}: the BFF's cookies are __Host- cookies, which live on the whole origin; to serve the BFF under a path, set basePath (e.g. '/app/bff').`,
+    );
   }
   requireString('clientId', config.clientId);
   const clientAuthentication = config.clientAuthentication ?? 'client_secret_basic';
@@ -282,10 +306,12 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
   if (clientAuthentication.startsWith('client_secret_')) requireString('clientSecret', config.clientSecret);
   if (clientAuthentication === 'private_key_jwt') {
     const key = config.clientPrivateKey?.key;
-    if (typeof key !== 'string' && (typeof key !== 'object' || key === null)) throw new ConfigError('clientPrivateKey', 'is required for private_key_jwt');
+    if (typeof key !== 'string' && (typeof key !== 'object' || key === null))
+      throw new ConfigError('clientPrivateKey', 'is required for private_key_jwt');
   }
   const pushedAuthorizationRequests = config.pushedAuthorizationRequests ?? 'auto';
-  if (![true, false, 'auto'].includes(pushedAuthorizationRequests)) throw new ConfigError('pushedAuthorizationRequests', "must be true, false or 'auto'");
+  if (![true, false, 'auto'].includes(pushedAuthorizationRequests))
+    throw new ConfigError('pushedAuthorizationRequests', "must be true, false or 'auto'");
 
   const basePath = config.basePath ?? '/bff';
   if (!/^\/[\w\-/]*[\w-]$/.test(basePath)) throw new ConfigError('basePath', 'must start with / and not end with /');
@@ -294,7 +320,8 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     throw new ConfigError('errorPath', 'must be a relative path on this origin, without query or fragment');
   }
   const cookieName = config.cookieName ?? 'cloakroom';
-  if (!/^[A-Za-z0-9_-]{1,40}$/.test(cookieName)) throw new ConfigError('cookieName', 'may contain only letters, digits, _ and - (at most 40)');
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(cookieName))
+    throw new ConfigError('cookieName', 'may contain only letters, digits, _ and - (at most 40)');
 
   return {
     baseUrl: base.origin,
@@ -327,7 +354,8 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     timeouts: {
       idp: positive('timeouts.idp', config.timeouts?.idp ?? 10_000),
       upstream: positive('timeouts.upstream', config.timeouts?.upstream ?? 30_000),
-      upstreamTotal: config.timeouts?.upstreamTotal === undefined ? undefined : positive('timeouts.upstreamTotal', config.timeouts.upstreamTotal),
+      upstreamTotal:
+        config.timeouts?.upstreamTotal === undefined ? undefined : positive('timeouts.upstreamTotal', config.timeouts.upstreamTotal),
     },
     insecureIssuer,
   };
@@ -387,7 +415,11 @@ export function resolveSecrets(field: string, secret: string | string[] | Record
   if (secret === undefined || secret === null) throw new ConfigError(field, 'is required');
   // Arrays rotate by position: the last one is the newest and seals.
   const map: Record<string, string> =
-    typeof secret === 'string' ? { 1: secret } : Array.isArray(secret) ? Object.fromEntries(secret.map((s, i) => [String(i + 1), s])) : secret;
+    typeof secret === 'string'
+      ? { 1: secret }
+      : Array.isArray(secret)
+        ? Object.fromEntries(secret.map((s, i) => [String(i + 1), s]))
+        : secret;
   const entries = Object.entries(map);
   if (entries.length === 0) throw new ConfigError(field, 'needs at least one secret');
   for (const [id, value] of entries) {

@@ -15,7 +15,9 @@ export function requireCsrfHeader(origin: string): MiddlewareHandler {
     }
     const requestOrigin = c.req.header('origin');
     if (requestOrigin !== undefined && requestOrigin !== origin) {
-      throw new BffError('csrf_failed', { detail: `The request comes from the origin ${JSON.stringify(requestOrigin)}; this BFF expects ${origin} (its baseUrl).` });
+      throw new BffError('csrf_failed', {
+        detail: `The request comes from the origin ${JSON.stringify(requestOrigin)}; this BFF expects ${origin} (its baseUrl).`,
+      });
     }
     if (c.req.header('x-csrf') !== '1') {
       throw new BffError('csrf_failed', { detail: 'The X-CSRF: 1 header is required.' });

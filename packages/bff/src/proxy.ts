@@ -68,7 +68,17 @@ export interface ResponsePolicy {
  * Hop-by-hop headers (RFC 9110 §7.6.1) and `accept-encoding` (the runtime's fetch negotiates, and
  * decodes, the encoding itself): never forwarded either way, whatever an API's configuration names.
  */
-const NEVER_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'accept-encoding']);
+const NEVER_FORWARDED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'accept-encoding',
+]);
 const DEFAULT_RESPONSE_HEADERS = new Set(FORWARDED_RESPONSE_HEADERS);
 
 /**
@@ -82,7 +92,11 @@ const DEFAULT_RESPONSE_HEADERS = new Set(FORWARDED_RESPONSE_HEADERS);
 export function responseHeaders(upstream: UpstreamResponse, policy: ResponsePolicy): Record<string, string> {
   const headers: Record<string, string> = {};
   // Names the upstream's Connection header declares hop-by-hop for this message.
-  const connection = upstream.headers.get('connection')?.toLowerCase().split(',').map((name) => name.trim());
+  const connection = upstream.headers
+    .get('connection')
+    ?.toLowerCase()
+    .split(',')
+    .map((name) => name.trim());
   for (const [name, value] of upstream.headers) {
     if (!DEFAULT_RESPONSE_HEADERS.has(name) && !policy.responseHeaders.includes(name)) continue;
     if (NEVER_FORWARDED.has(name) || connection?.includes(name)) continue;
@@ -99,7 +113,10 @@ export function responseHeaders(upstream: UpstreamResponse, policy: ResponsePoli
     else delete headers.link;
   }
   if (policy.privateResponses) {
-    const directives = (headers['cache-control'] ?? '').split(',').map((directive) => directive.trim()).filter(Boolean);
+    const directives = (headers['cache-control'] ?? '')
+      .split(',')
+      .map((directive) => directive.trim())
+      .filter(Boolean);
     if (!directives.some((directive) => /^(private|no-store)$/i.test(directive))) {
       const shared = /^(public|s-maxage=.*|proxy-revalidate)$/i;
       headers['cache-control'] = ['private', ...directives.filter((directive) => !shared.test(directive))].join(', ');
@@ -117,10 +134,7 @@ export function responseHeaders(upstream: UpstreamResponse, policy: ResponsePoli
  * an overlong UTF-8 lead byte (`%c0%ae` is a `.` to a decoder that accepts overlong forms).
  */
 function climbs(path: string): boolean {
-  return (
-    path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment)) ||
-    /%2f|%5c|\\|;|%c0|%c1|%e0%[89]|%f0%8/i.test(path)
-  );
+  return path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment)) || /%2f|%5c|\\|;|%c0|%c1|%e0%[89]|%f0%8/i.test(path);
 }
 
 /** One level of percent-decoding as a lenient upstream does it: every valid `%XX`, byte by byte. */
@@ -143,7 +157,8 @@ export function upstreamUrl(baseUrl: URL, rest: string, search: string): string 
   // nor stops the checks of what lies below it.
   let path = rest;
   for (let level = 0; level < 4; level++) {
-    if (climbs(path)) throw new BffError('invalid_request', { detail: 'The API path must not contain dot segments, encoded slashes or ";".' });
+    if (climbs(path))
+      throw new BffError('invalid_request', { detail: 'The API path must not contain dot segments, encoded slashes or ";".' });
     const decoded = decodeLeniently(path);
     if (decoded === path) break;
     path = decoded;

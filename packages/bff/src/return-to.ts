@@ -31,6 +31,9 @@ export function safeReturnTo(value: string | undefined, origin: string): string 
 /** The request's `returnTo` query parameter, or `400 invalid_request` when it is not {@link safeReturnTo}. */
 export function requireReturnTo(value: string | undefined, origin: string): string {
   const returnTo = safeReturnTo(value, origin);
-  if (returnTo === undefined) throw new BffError('invalid_request', { detail: `returnTo must be a relative path on this site, at most ${MAX_RETURN_TO_LENGTH} characters.` });
+  if (returnTo === undefined)
+    throw new BffError('invalid_request', {
+      detail: `returnTo must be a relative path on this site, at most ${MAX_RETURN_TO_LENGTH} characters.`,
+    });
   return returnTo;
 }

@@ -84,10 +84,20 @@ function undiciSender({ request }: typeof Undici): SendUpstream {
     // No redirects followed (like `redirect: 'manual'`); the global dispatcher, like Node's fetch.
     // A web stream is an async iterable on Node, which undici sends chunk by chunk as it comes.
     const sent = body instanceof ArrayBuffer ? new Uint8Array(body) : (body ?? null);
-    const response = await request(url, { method: method as Undici.Dispatcher.HttpMethod, headers, body: sent as Undici.Dispatcher.DispatchOptions['body'], signal });
+    const response = await request(url, {
+      method: method as Undici.Dispatcher.HttpMethod,
+      headers,
+      body: sent as Undici.Dispatcher.DispatchOptions['body'],
+      signal,
+    });
     const empty = method === 'HEAD' || NULL_BODY_STATUSES.has(response.statusCode);
     if (empty) response.body.dump().catch(() => undefined); // frees the connection for the next call
-    return { status: response.statusCode, headers: new RecordHeaders(response.headers), body: empty ? null : webStream(response.body), decoded: false };
+    return {
+      status: response.statusCode,
+      headers: new RecordHeaders(response.headers),
+      body: empty ? null : webStream(response.body),
+      decoded: false,
+    };
   };
 }
 

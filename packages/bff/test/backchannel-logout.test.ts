@@ -29,7 +29,11 @@ async function aliceSession() {
 }
 
 /** A logout token as the IdP would sign it, with `overrides` applied (undefined deletes a claim). */
-async function logoutToken(overrides: Record<string, unknown>, key?: { privateKey: CryptoKey; kid: string }, typ: string | undefined = 'logout+jwt') {
+async function logoutToken(
+  overrides: Record<string, unknown>,
+  key?: { privateKey: CryptoKey; kid: string },
+  typ: string | undefined = 'logout+jwt',
+) {
   const jwk = idpSigningKey();
   const signingKey = key?.privateKey ?? (await importJWK(jwk as Parameters<typeof importJWK>[0], 'RS256'));
   const claims: Record<string, unknown> = {
@@ -114,7 +118,14 @@ describe('back-channel logout', () => {
       'an access token replayed as a logout token (typ at+jwt)': (sid) => logoutToken({ sid }, undefined, 'at+jwt'),
       'alg none': async (sid) => {
         const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-        const claims = { iss: stack.idp.issuer, aud: 'cloakroom-bff', iat: Math.floor(Date.now() / 1000), jti: 'j', sid, events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } };
+        const claims = {
+          iss: stack.idp.issuer,
+          aud: 'cloakroom-bff',
+          iat: Math.floor(Date.now() / 1000),
+          jti: 'j',
+          sid,
+          events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+        };
         return `${encode({ alg: 'none', typ: 'logout+jwt' })}.${encode(claims)}.`;
       },
     };
@@ -154,7 +165,11 @@ describe('back-channel logout', () => {
 
   it('refuses a body larger than a logout request, declared or chunked', async () => {
     const big = `logout_token=${'x'.repeat(20_000)}`;
-    const declared = await fetch(`${origin}/bff/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: big });
+    const declared = await fetch(`${origin}/bff/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: big,
+    });
     expect(declared.status).toBe(413);
     const chunked = await fetch(`${origin}/bff/backchannel-logout`, {
       method: 'POST',

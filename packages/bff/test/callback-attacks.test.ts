@@ -46,7 +46,11 @@ async function signInRewritingCallback(origin: string, rewrite: (url: URL, heade
     await rewrite(url, headers);
     const response = await realFetch(url, { ...init, headers });
     const location = response.headers.get('location');
-    callback = { status: response.status, location, error: location ? new URL(location, origin).searchParams.get('cloakroom_error') : null };
+    callback = {
+      status: response.status,
+      location,
+      error: location ? new URL(location, origin).searchParams.get('cloakroom_error') : null,
+    };
     return response;
   });
   const browser = new TestBrowser();
@@ -87,7 +91,11 @@ describe('the callback refuses a tampered sign-in', () => {
     const result = await signInRewritingCallback(intercepted.bff.origin, async () => {});
     expect(result).toMatchObject({ status: 302, location: '/?cloakroom_error=invalid_callback', session: { authenticated: false } });
     expect(intercepted.bff.logger.lines.map((line) => JSON.parse(line))).toContainEqual(
-      expect.objectContaining({ message: 'identity provider request failed', operation: 'authorization_code_grant', errorCode: 'id_token_ERR_JWS_SIGNATURE_VERIFICATION_FAILED' }),
+      expect.objectContaining({
+        message: 'identity provider request failed',
+        operation: 'authorization_code_grant',
+        errorCode: 'id_token_ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      }),
     );
   });
 

@@ -20,9 +20,12 @@ beforeAll(async () => {
     if (String(input).endsWith('/request')) pushed.push(new URLSearchParams(init?.body as URLSearchParams));
     return fetch(input, init);
   };
-  stack = await startStack(() => ({ orders: { baseUrl: upstream.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_RESOURCE } }), {
-    bff: { fetch: recordingFetch },
-  });
+  stack = await startStack(
+    () => ({ orders: { baseUrl: upstream.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_RESOURCE } }),
+    {
+      bff: { fetch: recordingFetch },
+    },
+  );
   origin = stack.bff.origin;
 });
 afterAll(async () => {
@@ -85,8 +88,12 @@ describe('sign-in through the BFF with the real dev IdP', () => {
       const callback = responses.find(({ url }) => url.startsWith(`${origin}/bff/callback`))!.response;
       expect(callback.status).toBe(302);
       const cookies = setCookies(callback);
-      expect(cookies).toContainEqual(expect.stringMatching(/^__Host-cloakroom-login=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Lax$/));
-      expect(cookies).toContainEqual(expect.stringMatching(/^__Host-cloakroom=Fe26\.2\*[^;]+; Max-Age=28800; Path=\/; HttpOnly; Secure; SameSite=Strict$/));
+      expect(cookies).toContainEqual(
+        expect.stringMatching(/^__Host-cloakroom-login=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Lax$/),
+      );
+      expect(cookies).toContainEqual(
+        expect.stringMatching(/^__Host-cloakroom=Fe26\.2\*[^;]+; Max-Age=28800; Path=\/; HttpOnly; Secure; SameSite=Strict$/),
+      );
       expect([...browser.cookies(origin).keys()]).toEqual(['__Host-cloakroom']);
     } finally {
       fetchSpy.mockRestore();

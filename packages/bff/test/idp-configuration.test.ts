@@ -19,7 +19,15 @@ afterAll(async () => {
 /** A BFF in this process (no server needed for `ready()` and `app.request`), with a memory logger. */
 function bffFor(config: Partial<BffConfig>) {
   const logger = memoryLogger();
-  const app = createBff({ baseUrl: APP, issuer: idp.issuer, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, cookieSecret: COOKIE_SECRET, logger, ...config });
+  const app = createBff({
+    baseUrl: APP,
+    issuer: idp.issuer,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: DEMO_CLIENT_SECRET,
+    cookieSecret: COOKIE_SECRET,
+    logger,
+    ...config,
+  });
   const records = () => logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { app, logger, records };
 }
@@ -61,7 +69,12 @@ describe('ready(): discovery checked against the configuration, failing fast', (
     expect(login.status).toBe(502);
     expect(await login.json()).toMatchObject({ code: 'idp_rejected' });
     expect(records()).toContainEqual(
-      expect.objectContaining({ message: 'identity provider request failed', operation: 'discovery', issuer: misspelt, reason: expect.stringContaining(idp.issuer) }),
+      expect.objectContaining({
+        message: 'identity provider request failed',
+        operation: 'discovery',
+        issuer: misspelt,
+        reason: expect.stringContaining(idp.issuer),
+      }),
     );
   });
 
@@ -71,7 +84,9 @@ describe('ready(): discovery checked against the configuration, failing fast', (
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/HTTP 404/);
     expect((await app.request(`${APP}/bff/login`)).status).toBe(502);
-    expect(records()).toContainEqual(expect.objectContaining({ operation: 'discovery', endpoint: `${idp.issuer}/not-here/.well-known/openid-configuration` }));
+    expect(records()).toContainEqual(
+      expect.objectContaining({ operation: 'discovery', endpoint: `${idp.issuer}/not-here/.well-known/openid-configuration` }),
+    );
   });
 
   it('answers 503 idp_unavailable, not a ConfigError, while the IdP cannot be reached', async () => {
@@ -141,15 +156,26 @@ describe('a client secret the IdP refuses', () => {
     const { app, records, logger } = bffFor({ clientSecret: 'not-the-secret-of-this-client' });
     const login = await app.request(`${APP}/bff/login`);
     expect(login.status).toBe(502);
-    expect(await login.json()).toMatchObject({ code: 'idp_rejected', detail: 'The identity provider refused the request (invalid_client).' });
+    expect(await login.json()).toMatchObject({
+      code: 'idp_rejected',
+      detail: 'The identity provider refused the request (invalid_client).',
+    });
     expect(records()).toContainEqual(
-      expect.objectContaining({ operation: 'pushed_authorization_request', endpoint: `${idp.issuer}/request`, status: 401, error: 'invalid_client', error_description: expect.any(String) }),
+      expect.objectContaining({
+        operation: 'pushed_authorization_request',
+        endpoint: `${idp.issuer}/request`,
+        status: 401,
+        error: 'invalid_client',
+        error_description: expect.any(String),
+      }),
     );
     expect(logger.text()).not.toContain('not-the-secret-of-this-client');
   });
 
   it('lands the person in the app with idp_rejected (not internal_error) when the code exchange is refused', async () => {
-    const stack = await startStack(() => ({}), { bff: { clientSecret: 'not-the-secret-of-this-client', pushedAuthorizationRequests: false } });
+    const stack = await startStack(() => ({}), {
+      bff: { clientSecret: 'not-the-secret-of-this-client', pushedAuthorizationRequests: false },
+    });
     try {
       const browser = new TestBrowser();
       const { response } = await signIn(browser, `${stack.bff.origin}/bff/login`, alice);
@@ -174,7 +200,11 @@ describe('IdP signing-key rotation', () => {
     try {
       await signIn(new TestBrowser(), `${stack.bff.origin}/bff/login`, alice); // the BFF now holds the current key set
       await stack.idp.close();
-      restarted = await startIdp({ port: stack.idp.port, clients: [bffClient({ origin: stack.bff.origin })], signingKeys: [generateSigningKey()] });
+      restarted = await startIdp({
+        port: stack.idp.port,
+        clients: [bffClient({ origin: stack.bff.origin })],
+        signingKeys: [generateSigningKey()],
+      });
       // Past the BFF's refetch cooldown (5 s), far below a minute.
       await new Promise((resolve) => setTimeout(resolve, 5_500));
       const browser = new TestBrowser();

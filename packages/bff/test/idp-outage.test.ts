@@ -30,8 +30,13 @@ describe('a BFF that starts before its IdP', () => {
     // Discovery is retried on the next use, not cached as a failure.
     idp = await startIdp({ port: idpPort, clients: [bffClient({ origin: bff.origin })] });
     const browser = new TestBrowser();
-    const { response } = await signIn(browser, `${bff.origin}/bff/login?returnTo=/welcome`, { username: 'alice', password: 'alice-password' });
+    const { response } = await signIn(browser, `${bff.origin}/bff/login?returnTo=/welcome`, {
+      username: 'alice',
+      password: 'alice-password',
+    });
     expect(response.url).toBe(`${bff.origin}/welcome`);
-    expect(await (await browser.fetch(`${bff.origin}/bff/session`, { headers: { 'x-csrf': '1' } })).json()).toMatchObject({ authenticated: true });
+    expect(await (await browser.fetch(`${bff.origin}/bff/session`, { headers: { 'x-csrf': '1' } })).json()).toMatchObject({
+      authenticated: true,
+    });
   });
 });

@@ -75,7 +75,11 @@ describe('RP-initiated logout', () => {
       expect(response.status).toBe(200);
       expect(response.headers.getSetCookie().join('\n')).toMatch(/__Host-cloakroom=; Max-Age=0/);
       expect(down.bff.logger.lines.map((line) => JSON.parse(line))).toContainEqual(
-        expect.objectContaining({ message: 'identity provider request failed', operation: 'revocation', reason: expect.stringContaining('ECONNREFUSED') }),
+        expect.objectContaining({
+          message: 'identity provider request failed',
+          operation: 'revocation',
+          reason: expect.stringContaining('ECONNREFUSED'),
+        }),
       );
       const session = await browser.fetch(`${down.bff.origin}/bff/session`, { headers: json });
       expect(await session.json()).toEqual({ authenticated: false });

@@ -33,11 +33,16 @@ describe('a person never lands on JSON', () => {
   it('sends a callback with no sign-in in progress (a replayed or bookmarked one) into the app', async () => {
     const browser = new TestBrowser();
     const replayed = await browser.follow(`${stack.bff.origin}/bff/callback?code=old&state=old`, { initiator: null });
-    expect(replayed.visited).toEqual([`${stack.bff.origin}/bff/callback?code=old&state=old`, `${stack.bff.origin}/signin-problem?cloakroom_error=invalid_callback`]);
+    expect(replayed.visited).toEqual([
+      `${stack.bff.origin}/bff/callback?code=old&state=old`,
+      `${stack.bff.origin}/signin-problem?cloakroom_error=invalid_callback`,
+    ]);
   });
 
   it('keeps problem JSON for fetch callers of the same routes', async () => {
-    const response = await new TestBrowser().fetch(`${stack.bff.origin}/bff/login?returnTo=//evil.example`, { headers: { 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'cors' } });
+    const response = await new TestBrowser().fetch(`${stack.bff.origin}/bff/login?returnTo=//evil.example`, {
+      headers: { 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'cors' },
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'invalid_request' });
   });
@@ -46,7 +51,14 @@ describe('a person never lands on JSON', () => {
     const down = await startIdp({ port: 0 });
     await down.close();
     const logger = memoryLogger();
-    const app = createBff({ baseUrl: 'http://localhost:3999', issuer: down.issuer, clientId: 'x', clientSecret: 'y', cookieSecret: COOKIE_SECRET, logger });
+    const app = createBff({
+      baseUrl: 'http://localhost:3999',
+      issuer: down.issuer,
+      clientId: 'x',
+      clientSecret: 'y',
+      cookieSecret: COOKIE_SECRET,
+      logger,
+    });
     const response = await app.request('http://localhost:3999/bff/login', { headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/?cloakroom_error=idp_unavailable');
@@ -68,7 +80,10 @@ describe('one canonical origin', () => {
 
   it('trusts the host a proxy says the browser used (X-Forwarded-Host), and can be turned off', async () => {
     const port = new URL(stack.bff.origin).port;
-    const proxied = await fetch(`http://127.0.0.1:${port}/bff/login`, { headers: { 'x-forwarded-host': `localhost:${port}` }, redirect: 'manual' });
+    const proxied = await fetch(`http://127.0.0.1:${port}/bff/login`, {
+      headers: { 'x-forwarded-host': `localhost:${port}` },
+      redirect: 'manual',
+    });
     expect(proxied.headers.get('location')).not.toMatch(/^http:\/\/localhost/);
     const app = createBff({ ...inProcess(), redirectToBaseUrl: false });
     const response = await app.request('http://internal:8080/bff/login?returnTo=/x');
@@ -78,7 +93,14 @@ describe('one canonical origin', () => {
 
 describe('several BFFs, one origin', () => {
   it('refuses a second BFF on the origin with the same cookie name, and accepts the same BFF created again', () => {
-    const base = { baseUrl: 'http://localhost:3997', issuer: 'http://127.0.0.1:1', clientId: 'x', clientSecret: 'y', cookieSecret: COOKIE_SECRET, logger: memoryLogger() };
+    const base = {
+      baseUrl: 'http://localhost:3997',
+      issuer: 'http://127.0.0.1:1',
+      clientId: 'x',
+      clientSecret: 'y',
+      cookieSecret: COOKIE_SECRET,
+      logger: memoryLogger(),
+    };
     createBff({ ...base, basePath: '/one/bff' });
     expect(() => createBff({ ...base, basePath: '/one/bff' })).not.toThrow();
     let error: unknown;
@@ -100,7 +122,16 @@ describe('several BFFs, one origin', () => {
       clients: [bffClient({ origin, basePath: '/shop/bff' }), bffClient({ origin, basePath: '/admin/bff', clientId: 'admin-bff' })],
     });
     const mount = (basePath: string, clientId: string, cookieName: string) =>
-      createBff({ baseUrl: origin, issuer: idp.issuer, clientId, clientSecret: DEMO_CLIENT_SECRET, cookieSecret: COOKIE_SECRET, basePath, cookieName, logger: memoryLogger() });
+      createBff({
+        baseUrl: origin,
+        issuer: idp.issuer,
+        clientId,
+        clientSecret: DEMO_CLIENT_SECRET,
+        cookieSecret: COOKIE_SECRET,
+        basePath,
+        cookieName,
+        logger: memoryLogger(),
+      });
     const host = new Hono().route('/', mount('/shop/bff', DEMO_CLIENT_ID, 'shop')).route('/', mount('/admin/bff', 'admin-bff', 'admin'));
     const server = serve({ fetch: host.fetch, port, hostname: '127.0.0.1' });
     try {
@@ -130,5 +161,12 @@ describe('unknown BFF paths', () => {
 });
 
 function inProcess(): BffConfig {
-  return { baseUrl: 'http://localhost:3999', issuer: stack.idp.issuer, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET, cookieSecret: COOKIE_SECRET, logger: memoryLogger() };
+  return {
+    baseUrl: 'http://localhost:3999',
+    issuer: stack.idp.issuer,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: DEMO_CLIENT_SECRET,
+    cookieSecret: COOKIE_SECRET,
+    logger: memoryLogger(),
+  };
 }

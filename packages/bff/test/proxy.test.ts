@@ -163,10 +163,20 @@ describe.each(TRANSPORTS)('the API proxy, through %s', (_name, config) => {
         .end('{}');
     });
     try {
-      const app = bff({ shop: { baseUrl: hostile.url, token: 'none' }, open: { baseUrl: hostile.url, token: 'none', responseHeaders: ['X-Internal'] } });
+      const app = bff({
+        shop: { baseUrl: hostile.url, token: 'none' },
+        open: { baseUrl: hostile.url, token: 'none', responseHeaders: ['X-Internal'] },
+      });
       const response = await app.request('/bff/api/shop/x', { headers: browserHeaders });
       expect(response.status).toBe(200);
-      for (const name of ['set-cookie', 'clear-site-data', 'refresh', 'access-control-allow-origin', 'access-control-allow-credentials', 'x-internal']) {
+      for (const name of [
+        'set-cookie',
+        'clear-site-data',
+        'refresh',
+        'access-control-allow-origin',
+        'access-control-allow-credentials',
+        'x-internal',
+      ]) {
         expect(response.headers.get(name), name).toBeNull();
       }
       // The BFF's own policy, not the API's.
@@ -189,7 +199,9 @@ describe.each(TRANSPORTS)('the API proxy, through %s', (_name, config) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped);
     });
     try {
-      const response = await bff({ shop: { baseUrl: compressing.url, token: 'none' } }).request('/bff/api/shop/x', { headers: browserHeaders });
+      const response = await bff({ shop: { baseUrl: compressing.url, token: 'none' } }).request('/bff/api/shop/x', {
+        headers: browserHeaders,
+      });
       const bytes = Buffer.from(await response.arrayBuffer());
       const length = response.headers.get('content-length');
       if (length !== null) expect(Number(length)).toBe(bytes.length);
@@ -204,10 +216,15 @@ describe.each(TRANSPORTS)('the API proxy, through %s', (_name, config) => {
   it('keeps per-user answers out of shared caches: Cache-Control private and Vary: Cookie', async () => {
     let cacheControl: string | undefined;
     const cacheable = await startUpstream((_request, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', ...(cacheControl ? { 'cache-control': cacheControl } : {}), vary: 'Accept' }).end('{}');
+      res
+        .writeHead(200, { 'content-type': 'application/json', ...(cacheControl ? { 'cache-control': cacheControl } : {}), vary: 'Accept' })
+        .end('{}');
     });
     try {
-      const app = bff({ shop: { baseUrl: cacheable.url, token: 'none' }, catalogue: { baseUrl: cacheable.url, token: 'none', privateResponses: false } });
+      const app = bff({
+        shop: { baseUrl: cacheable.url, token: 'none' },
+        catalogue: { baseUrl: cacheable.url, token: 'none', privateResponses: false },
+      });
       const headersOf = async (api: string, upstreamCacheControl: string | undefined) => {
         cacheControl = upstreamCacheControl;
         return (await app.request(`/bff/api/${api}/x`, { headers: browserHeaders })).headers;
@@ -224,10 +241,16 @@ describe.each(TRANSPORTS)('the API proxy, through %s', (_name, config) => {
   });
 
   it("limits the browser to the API's allowed routes, so injected script cannot reach the rest", async () => {
-    const app = bff({ shop: { baseUrl: `${upstream.url}/v1`, token: 'none', routes: ['GET /orders', 'POST /orders', 'GET /orders/:id', 'GET /docs/*'] } });
+    const app = bff({
+      shop: { baseUrl: `${upstream.url}/v1`, token: 'none', routes: ['GET /orders', 'POST /orders', 'GET /orders/:id', 'GET /docs/*'] },
+    });
     const status = async (method: string, path: string) => {
       const before = upstream.requests.length;
-      const response = await app.request(`/bff/api/shop${path}`, { method, headers: browserHeaders, ...(method === 'POST' ? { body: '{}' } : {}) });
+      const response = await app.request(`/bff/api/shop${path}`, {
+        method,
+        headers: browserHeaders,
+        ...(method === 'POST' ? { body: '{}' } : {}),
+      });
       const reached = upstream.requests.length > before;
       if (response.status === 403) {
         expect(await response.json()).toMatchObject({ code: 'route_not_allowed' });
@@ -235,10 +258,25 @@ describe.each(TRANSPORTS)('the API proxy, through %s', (_name, config) => {
       }
       return response.status;
     };
-    for (const [method, path] of [['GET', '/orders'], ['HEAD', '/orders'], ['POST', '/orders'], ['GET', '/orders/42'], ['GET', '/docs'], ['GET', '/docs/a/b']]) {
+    for (const [method, path] of [
+      ['GET', '/orders'],
+      ['HEAD', '/orders'],
+      ['POST', '/orders'],
+      ['GET', '/orders/42'],
+      ['GET', '/docs'],
+      ['GET', '/docs/a/b'],
+    ]) {
       expect(await status(method!, path!), `${method} ${path}`).toBeLessThan(300);
     }
-    for (const [method, path] of [['DELETE', '/orders/42'], ['GET', '/admin'], ['GET', '/orders/42/secret'], ['GET', '/orders/'], ['PUT', '/orders'], ['GET', ''], ['GET', '/ordersx']]) {
+    for (const [method, path] of [
+      ['DELETE', '/orders/42'],
+      ['GET', '/admin'],
+      ['GET', '/orders/42/secret'],
+      ['GET', '/orders/'],
+      ['PUT', '/orders'],
+      ['GET', ''],
+      ['GET', '/ordersx'],
+    ]) {
       expect(await status(method!, path!), `${method} ${path}`).toBe(403);
     }
     expect(() => bff({ shop: { baseUrl: upstream.url, routes: ['orders'] } })).toThrow(/METHOD \/path/);
@@ -309,7 +347,12 @@ describe.each(TRANSPORTS)('the API proxy, through %s', (_name, config) => {
         controller.close();
       },
     });
-    const streamed = await app.request('/bff/api/shop/x', { method: 'POST', headers: browserHeaders, body: chunked, duplex: 'half' } as RequestInit);
+    const streamed = await app.request('/bff/api/shop/x', {
+      method: 'POST',
+      headers: browserHeaders,
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(await streamed.json()).toMatchObject({ code: 'payload_too_large' });
   });

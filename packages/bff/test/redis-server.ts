@@ -92,7 +92,22 @@ class PortInUseError extends Error {}
 async function launch(port: number, data: Buffer | undefined): Promise<{ child: ChildProcess; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'cloakroom-redis-'));
   if (data) writeFileSync(join(dir, RDB_FILE), data);
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', RDB_FILE, '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--dbfilename',
+    RDB_FILE,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+  ];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
@@ -157,4 +172,3 @@ function command(port: number, args: string[]): Promise<string> {
     socket.on('close', () => resolve(''));
   });
 }
-

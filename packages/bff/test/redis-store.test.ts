@@ -5,7 +5,6 @@ import { SessionLockTimeoutError, SessionStoreUnavailableError, type Session } f
 import { RedisSessionStore, type RedisSessionStoreOptions } from '../src/sessions/stores/redis.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
-
 const SECRET_A = 'secret-A-0123456789-0123456789-0123456789';
 const SECRET_B = 'secret-B-0123456789-0123456789-0123456789';
 
@@ -126,8 +125,7 @@ describe('RedisSessionStore', () => {
     const dump: string[] = [];
     for (const key of await client.keys('*')) {
       const type = await client.type(key);
-      const value =
-        type === 'string' ? await client.get(key) : type === 'hash' ? await client.hGetAll(key) : type;
+      const value = type === 'string' ? await client.get(key) : type === 'hash' ? await client.hGetAll(key) : type;
       dump.push(`${key} ${JSON.stringify(value)}`);
     }
     const text = dump.join('\n');
@@ -346,7 +344,7 @@ describe('RedisSessionStore.withLock', () => {
     await expect(holding).resolves.toBeUndefined();
   });
 
-  it("does not release a lock that expired and passed to another holder: it is no longer its own", async () => {
+  it('does not release a lock that expired and passed to another holder: it is no longer its own', async () => {
     const slow = deferred();
     const first = store({ lockTtlMs: 100 }).withLock('s1', () => slow.promise);
     await vi.waitFor(async () => expect(await client.exists('cloakroom:lock:s1')).toBe(1));

@@ -63,7 +63,8 @@ async function signedIn() {
   const browser = new TestBrowser();
   await signIn(browser, `${origin}/bff/login`, alice);
   await rememberRefreshTokens();
-  const call = (init: RequestInit = {}) => browser.fetch(`${origin}/bff/api/orders/orders`, { ...init, headers: { ...json, ...init.headers } });
+  const call = (init: RequestInit = {}) =>
+    browser.fetch(`${origin}/bff/api/orders/orders`, { ...init, headers: { ...json, ...init.headers } });
   return { browser, call };
 }
 
@@ -222,10 +223,10 @@ describe('silent refresh', () => {
       if (!hang || !url.endsWith('/token')) return fetch(input, init);
       return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
     };
-    const slow = await startStack(
-      () => ({ orders: { baseUrl: upstream.url, scopes: ['orders:read'], resource: ORDERS_RESOURCE } }),
-      { idp: { accessTokenTtl: ACCESS_TOKEN_TTL }, bff: { fetch: hangingFetch, timeouts: { idp: 300 }, refreshMargin: 0.5 } },
-    );
+    const slow = await startStack(() => ({ orders: { baseUrl: upstream.url, scopes: ['orders:read'], resource: ORDERS_RESOURCE } }), {
+      idp: { accessTokenTtl: ACCESS_TOKEN_TTL },
+      bff: { fetch: hangingFetch, timeouts: { idp: 300 }, refreshMargin: 0.5 },
+    });
     try {
       const browser = new TestBrowser();
       await signIn(browser, `${slow.bff.origin}/bff/login`, alice);

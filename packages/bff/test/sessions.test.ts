@@ -87,7 +87,8 @@ describe('session ids', () => {
   it('are 256 random bits (43 base64url characters), new at every sign-in, and never in the cookie as such', async () => {
     const store = new MemorySessionStore();
     const { stack, browser } = await stackWith({ session: { store } });
-    for (let i = 0; i < 4; i++) await signIn(new TestBrowser(), `${stack.bff.origin}/bff/login`, { username: 'alice', password: 'alice-password' });
+    for (let i = 0; i < 4; i++)
+      await signIn(new TestBrowser(), `${stack.bff.origin}/bff/login`, { username: 'alice', password: 'alice-password' });
     const ids = await store.idsBySub('alice');
     expect(ids).toHaveLength(5);
     expect(new Set(ids).size).toBe(5);
@@ -117,7 +118,9 @@ describe('sessions per user', () => {
     expect(held).toHaveLength(3);
     // The newest three are the ones kept.
     expect(held.sort()).toEqual(attackerSessions.slice(-3).sort());
-    expect(await (await attacker.fetch(`${stack.bff.origin}/bff/session`, { headers: json })).json()).toMatchObject({ authenticated: true });
+    expect(await (await attacker.fetch(`${stack.bff.origin}/bff/session`, { headers: json })).json()).toMatchObject({
+      authenticated: true,
+    });
   });
 });
 
@@ -171,7 +174,11 @@ describe('sign out everywhere', () => {
     const adminToken = 'an-admin-credential-of-at-least-32-chars';
     const { stack, browser, session } = await stackWith({ admin: { token: adminToken } });
     const revoke = (headers: Record<string, string>, body = '{"sub":"alice"}') =>
-      fetch(`${stack.bff.origin}/bff/admin/revoke-user`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      fetch(`${stack.bff.origin}/bff/admin/revoke-user`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
 
     const cookie = `__Host-cloakroom=${browser.cookies(stack.bff.origin).get('__Host-cloakroom')}`;
     const missing = await revoke({});

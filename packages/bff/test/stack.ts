@@ -1,5 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, startIdp, type BffClientOptions, type IdpOptions, type RunningIdp } from '@cloakroom/idp';
+import {
+  bffClient,
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  startIdp,
+  type BffClientOptions,
+  type IdpOptions,
+  type RunningIdp,
+} from '@cloakroom/idp';
 import { registry } from '@cloakroom/test-harness';
 import { serve } from '@hono/node-server';
 import { createBff, type Bff, type BffConfig } from '../src/index.js';
@@ -19,9 +27,7 @@ export interface RunningBff {
  * Starts a BFF on a free port; `config` gets the origin, so that the IdP can be told the redirect
  * URIs before the BFF is configured with the IdP's issuer.
  */
-export async function startBff(
-  config: (origin: string) => BffSettings | Promise<BffSettings>,
-): Promise<RunningBff> {
+export async function startBff(config: (origin: string) => BffSettings | Promise<BffSettings>): Promise<RunningBff> {
   let bindApp!: (app: Bff) => void;
   const bound = new Promise<Bff>((resolve) => (bindApp = resolve));
   const server = serve({ fetch: async (request) => (await bound).fetch(request), port: 0, hostname: '127.0.0.1' });
@@ -31,7 +37,8 @@ export async function startBff(
   // `baseUrl` defaults to this server's own origin; instances behind one address share theirs.
   const settings = await config(origin);
   const { cookieSecret } = settings;
-  for (const secret of typeof cookieSecret === 'string' ? [cookieSecret] : Object.values(cookieSecret)) registry.record('cookie secret', secret);
+  for (const secret of typeof cookieSecret === 'string' ? [cookieSecret] : Object.values(cookieSecret))
+    registry.record('cookie secret', secret);
   const app = createBff({ baseUrl: origin, ...settings, logger });
   bindApp(app);
   return {

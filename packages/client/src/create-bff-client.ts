@@ -116,7 +116,10 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
     generation += 1;
     let endSessionUrl: unknown = null;
     try {
-      ({ endSessionUrl } = await sessionFetch.json<Partial<LogoutResponse>>(returnTo ? `/logout?${new URLSearchParams({ returnTo })}` : '/logout', { method: 'POST' }));
+      ({ endSessionUrl } = await sessionFetch.json<Partial<LogoutResponse>>(
+        returnTo ? `/logout?${new URLSearchParams({ returnTo })}` : '/logout',
+        { method: 'POST' },
+      ));
     } catch (error) {
       // Already signed out on the server: the goal is reached. Anything else is the caller's to show.
       if (!(error instanceof BffError && endsSession(error))) {

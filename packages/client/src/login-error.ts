@@ -8,9 +8,7 @@ export function takeLoginError(found: (code: string) => void): void {
   if (typeof document === 'undefined') return;
   const { href, search } = location;
   let code: string | undefined;
-  const rest = search
-    .replace(/[?&]cloakroom_error(?:=([^&]*))?(?=&|$)/g, (_, value = '') => ((code ??= value), ''))
-    .replace(/^&/, '?');
+  const rest = search.replace(/[?&]cloakroom_error(?:=([^&]*))?(?=&|$)/g, (_, value = '') => ((code ??= value), '')).replace(/^&/, '?');
   if (code === undefined) return;
   // The first `?` of the URL starts `search`: the path cannot hold one.
   history.replaceState(history.state, '', href.replace(search, rest));

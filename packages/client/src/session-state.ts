@@ -20,7 +20,13 @@ export function parseSessionResponse<TUser>(body: unknown): SessionState<TUser> 
     throw new BffError({ status: 200, code: 'invalid_response', title: 'Unreadable /session answer' });
   }
   // `loginError` is the client's own: update() keeps the current one.
-  return { status: 'authenticated', user: user as TUser, expiresAt: typeof expiresAt === 'number' ? expiresAt : null, error: null, loginError: null };
+  return {
+    status: 'authenticated',
+    user: user as TUser,
+    expiresAt: typeof expiresAt === 'number' ? expiresAt : null,
+    error: null,
+    loginError: null,
+  };
 }
 
 /** The state after a failed refresh: what we knew (user, expiresAt) stays, the error is added. */

@@ -73,8 +73,7 @@ describe('bffFetch', () => {
   it('lets a caller abort, with the abort error as plain fetch gives it', async () => {
     const controller = new AbortController();
     const client = createBffClient({
-      fetch: (_url, init) =>
-        new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
+      fetch: (_url, init) => new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
     });
     const pending = client.bffFetch('/api/orders/orders', { signal: controller.signal });
     controller.abort();
@@ -114,7 +113,9 @@ describe('bffFetch.json', () => {
   });
 
   it('resolves undefined for an empty body', async () => {
-    const client = createBffClient({ fetch: fakeBff({ 'DELETE /bff/api/orders/orders/1': () => new Response(null, { status: 204 }) }).fetch });
+    const client = createBffClient({
+      fetch: fakeBff({ 'DELETE /bff/api/orders/orders/1': () => new Response(null, { status: 204 }) }).fetch,
+    });
     expect(await client.bffFetch.json('/api/orders/orders/1', { method: 'DELETE' })).toBeUndefined();
   });
 });

@@ -39,7 +39,11 @@ describe('loginError: ?cloakroom_error=<code> from the BFF', () => {
     const state = await bff.refresh();
 
     expect(state).toMatchObject({ status: 'unauthenticated', loginError: 'login_failed' });
-    expect(replaceState).toHaveBeenCalledExactlyOnceWith({ key: 'router-key' }, '', `${location.origin}/orders?tab=open&q=a%20b+c&flag#top`);
+    expect(replaceState).toHaveBeenCalledExactlyOnceWith(
+      { key: 'router-key' },
+      '',
+      `${location.origin}/orders?tab=open&q=a%20b+c&flag#top`,
+    );
     expect(here()).toBe('/orders?tab=open&q=a%20b+c&flag#top');
     expect(history.state).toEqual({ key: 'router-key' });
     expect(seen[0]).toBe('login_failed');

@@ -7,12 +7,7 @@
  */
 
 /** Stable machine-readable codes, also the `code` of the problem+json body. */
-export type GuardErrorCode =
-  | 'missing_token'
-  | 'invalid_request'
-  | 'invalid_token'
-  | 'insufficient_scope'
-  | 'temporarily_unavailable';
+export type GuardErrorCode = 'missing_token' | 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
 
 /** Base class of every error the guard turns into a response. */
 export abstract class GuardError extends Error {

@@ -35,7 +35,10 @@ export async function fetchWithRetry(http: HttpSettings, url: string, init: Requ
  * is allowed when the configured issuer or endpoint is itself `http:` (a loopback IdP in
  * development): the guard's configuration decides, as it does for the JWKS.
  */
-export function oauthHttpOptions(http: HttpSettings, url: URL): { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]: boolean } {
+export function oauthHttpOptions(
+  http: HttpSettings,
+  url: URL,
+): { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]: boolean } {
   return {
     [oauth.customFetch]: (input, init) => fetchWithRetry(http, String(input), init),
     [oauth.allowInsecureRequests]: url.protocol === 'http:',

@@ -7,13 +7,7 @@
 export { requireAccessToken, requireScope } from './middleware.js';
 export type { AccessTokenEnv, AccessTokenOptions } from './middleware.js';
 export { createAccessTokenVerifier } from './verifier.js';
-export type {
-  AccessTokenVerifier,
-  AccessTokenVerifierOptions,
-  IntrospectionOptions,
-  JwksOptions,
-  TokenFormat,
-} from './verifier.js';
+export type { AccessTokenVerifier, AccessTokenVerifierOptions, IntrospectionOptions, JwksOptions, TokenFormat } from './verifier.js';
 export type { AccessTokenClaims } from './claims.js';
 export type { IntrospectionAuthMethod } from './introspection.js';
 export { ASYMMETRIC_ALGORITHMS, DEFAULT_ALGORITHMS, RFC9068_REQUIRED_CLAIMS } from './jwt.js';

@@ -108,11 +108,12 @@ export function checkIntrospectionResponse(
 
 /** What went wrong, for the log: the HTTP status (and OAuth `error`) if there was an answer. */
 function failure(cause: unknown): string {
-  const status = cause instanceof oauth.ResponseBodyError || cause instanceof oauth.WWWAuthenticateChallengeError
-    ? cause.status
-    : cause instanceof oauth.OperationProcessingError && cause.cause instanceof Response
-      ? cause.cause.status
-      : undefined;
+  const status =
+    cause instanceof oauth.ResponseBodyError || cause instanceof oauth.WWWAuthenticateChallengeError
+      ? cause.status
+      : cause instanceof oauth.OperationProcessingError && cause.cause instanceof Response
+        ? cause.cause.status
+        : undefined;
   if (status !== undefined) return `answered HTTP ${status}${cause instanceof oauth.ResponseBodyError ? ` (${cause.error})` : ''}`;
   return `failed: ${cause instanceof Error ? cause.message : String(cause)}`;
 }
@@ -133,7 +134,9 @@ export function createIntrospector(settings: IntrospectionSettings): (token: str
 
   const client: oauth.Client = { client_id: settings.clientId };
   const clientAuthentication =
-    settings.authMethod === 'client_secret_basic' ? oauth.ClientSecretBasic(settings.clientSecret) : oauth.ClientSecretPost(settings.clientSecret);
+    settings.authMethod === 'client_secret_basic'
+      ? oauth.ClientSecretBasic(settings.clientSecret)
+      : oauth.ClientSecretPost(settings.clientSecret);
 
   async function introspect(token: string): Promise<AccessTokenClaims> {
     const endpoint = await settings.endpoint();

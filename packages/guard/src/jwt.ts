@@ -16,11 +16,20 @@ import type { HttpSettings } from './http.js';
  * algorithm confusion attack). `none` is absent too: an unsigned token proves nothing.
  */
 export const ASYMMETRIC_ALGORITHMS: readonly string[] = Object.freeze([
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
-  'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'ML-DSA-44',
+  'ML-DSA-65',
+  'ML-DSA-87',
 ]);
 
 /**
@@ -43,7 +52,8 @@ export function checkAlgorithms(algorithms: readonly string[]): readonly string[
     if (/^HS\d+$/i.test(alg)) {
       throw new TypeError(`algorithms: ${alg} is symmetric; verifying it with an issuer's public key lets anyone forge tokens`);
     }
-    if (!ASYMMETRIC_ALGORITHMS.includes(alg)) throw new TypeError(`algorithms: ${JSON.stringify(alg)} is not a supported asymmetric JWS algorithm`);
+    if (!ASYMMETRIC_ALGORITHMS.includes(alg))
+      throw new TypeError(`algorithms: ${JSON.stringify(alg)} is not a supported asymmetric JWS algorithm`);
   }
   return Object.freeze([...new Set(algorithms)]);
 }

@@ -38,8 +38,7 @@ export function grantedScopes(claims: { readonly scope?: unknown; readonly scp?:
 export function hasWellFormedScopes(claims: { readonly scope?: unknown; readonly scp?: unknown }): boolean {
   const { scope, scp } = claims;
   const scopeOk = scope === undefined || typeof scope === 'string';
-  const scpOk =
-    scp === undefined || typeof scp === 'string' || (Array.isArray(scp) && scp.every((item) => typeof item === 'string'));
+  const scpOk = scp === undefined || typeof scp === 'string' || (Array.isArray(scp) && scp.every((item) => typeof item === 'string'));
   return scopeOk && scpOk;
 }
 

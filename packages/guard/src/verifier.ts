@@ -114,7 +114,7 @@ function nonEmpty(name: string, value: unknown): string {
 /** The audiences of `options`, checked. */
 export function audiencesOf(options: Pick<AccessTokenVerifierOptions, 'audience'>): readonly string[] {
   const audience = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
-  if (audience.length === 0) throw new TypeError('audience: name this API\'s identifier');
+  if (audience.length === 0) throw new TypeError("audience: name this API's identifier");
   for (const value of audience) nonEmpty('audience', value);
   return Object.freeze(audience);
 }

@@ -148,7 +148,9 @@ describe('the introspection cache', () => {
     const fresh = ledger();
     const token = await ledgerToken();
     const before = counter.count('/token/introspection');
-    const statuses = await Promise.all(Array.from({ length: 5 }, async () => (await fresh.request('/read', { headers: bearer(token) })).status));
+    const statuses = await Promise.all(
+      Array.from({ length: 5 }, async () => (await fresh.request('/read', { headers: bearer(token) })).status),
+    );
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
     expect(counter.count('/token/introspection')).toBe(before + 1);
   });
@@ -207,7 +209,9 @@ describe('introspection responses', () => {
     ['a sender-constrained token', { ...active, cnf: { jkt: 'x' } }],
     ['a malformed scope', { ...active, scope: 42 }],
   ])('refuses %s', (_name, response) => {
-    expect(() => checkIntrospectionResponse(response as Record<string, unknown>, settings)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
+    expect(() => checkIntrospectionResponse(response as Record<string, unknown>, settings)).toThrow(
+      expect.objectContaining({ code: 'invalid_token' }),
+    );
   });
 });
 

@@ -5,16 +5,7 @@ import type { RunningIdp } from '@cloakroom/idp';
 import { SignJWT, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessTokenVerifier } from '../src/index.js';
-import {
-  accessTokenClaims,
-  bearer,
-  expectRefusal,
-  invalidToken,
-  protectedApp,
-  sign,
-  startTestIdp,
-  unsecuredJwt,
-} from './support.js';
+import { accessTokenClaims, bearer, expectRefusal, invalidToken, protectedApp, sign, startTestIdp, unsecuredJwt } from './support.js';
 import { clientToken, decodeJwt } from '@cloakroom/idp/testing';
 
 let idp: RunningIdp;

@@ -63,7 +63,9 @@ describe('key rotation at the IdP', () => {
     try {
       const counter = countingFetch();
       const api = protectedApp({ issuer: idp.issuer, audience: ORDERS_API, fetch: counter.fetch, jwks: { cooldown: 30 } });
-      expect((await api.request('/read', { headers: bearer(await sign(accessTokenClaims(idp.issuer, ORDERS_API), key)) })).status).toBe(200);
+      expect((await api.request('/read', { headers: bearer(await sign(accessTokenClaims(idp.issuer, ORDERS_API), key)) })).status).toBe(
+        200,
+      );
       const forged = await Promise.all(
         Array.from({ length: 20 }, () => sign(accessTokenClaims(idp.issuer, ORDERS_API), { ...key, kid: crypto.randomUUID() })),
       );
@@ -134,7 +136,9 @@ describe('when keys cannot be had: 503, never 200 and never 401', () => {
 
   it('refuses metadata that names another issuer (503: nothing can be trusted from it)', async () => {
     const impostor = await startLoopbackServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'https://someone.else', jwks_uri: 'https://someone.else/jwks' }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer: 'https://someone.else', jwks_uri: 'https://someone.else/jwks' }));
     });
     try {
       const api = protectedApp({ issuer: impostor.url, audience: ORDERS_API });

@@ -14,14 +14,7 @@ import {
 } from '../src/index.js';
 import type { AccessTokenClaims, AccessTokenEnv, AccessTokenOptions, GuardError } from '../src/index.js';
 import { startLoopbackServer } from '@cloakroom/test-harness/loopback';
-import {
-  accessTokenClaims,
-  bearer,
-  expectRefusal,
-  invalidToken,
-  protectedApp,
-  sign,
-} from './support.js';
+import { accessTokenClaims, bearer, expectRefusal, invalidToken, protectedApp, sign } from './support.js';
 
 const AUDIENCE = 'https://api.example/orders';
 const key = generateSigningKey();
@@ -31,7 +24,9 @@ let token: string;
 
 beforeAll(async () => {
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicKey } = key;
-  jwks = await startLoopbackServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicKey] })));
+  jwks = await startLoopbackServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicKey] })),
+  );
   issuer = `${jwks.url}/issuer`;
   token = await sign(accessTokenClaims(issuer, AUDIENCE), key);
 });
@@ -82,7 +77,12 @@ describe('the Authorization header (RFC 6750 §2.1)', () => {
     const headers = new Headers();
     headers.append('authorization', `Bearer ${token}`);
     headers.append('authorization', `Bearer ${token}`);
-    await expectRefusal(await api.request('/read', { headers }), 400, 'invalid_request', `Bearer realm="${AUDIENCE}", error="invalid_request"`);
+    await expectRefusal(
+      await api.request('/read', { headers }),
+      400,
+      'invalid_request',
+      `Bearer realm="${AUDIENCE}", error="invalid_request"`,
+    );
   });
 
   it('refuses a token in the URL, alone or together with the header, with 400 invalid_request', async () => {

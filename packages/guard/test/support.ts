@@ -1,10 +1,4 @@
-import {
-  DEFAULT_RESOURCE_SERVERS,
-  DEMO_CLIENT_ID,
-  bffClient,
-  generateSigningKey,
-  startIdp,
-} from '@cloakroom/idp';
+import { DEFAULT_RESOURCE_SERVERS, DEMO_CLIENT_ID, bffClient, generateSigningKey, startIdp } from '@cloakroom/idp';
 import type { ClientMetadata, IdpOptions, RunningIdp } from '@cloakroom/idp';
 import { Hono } from 'hono';
 import { SignJWT, importJWK } from 'jose';
@@ -80,16 +74,10 @@ export function accessTokenClaims(issuer: string, audience: string, overrides: J
 }
 
 /** Signs `claims` with a private JWK, as `at+jwt` with the key's `kid` unless `header` says otherwise. */
-export async function sign(
-  claims: JWTPayload,
-  privateJwk: Record<string, unknown>,
-  header: Record<string, unknown> = {},
-): Promise<string> {
+export async function sign(claims: JWTPayload, privateJwk: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
   const alg = typeof privateJwk.alg === 'string' ? privateJwk.alg : 'RS256';
   const key = await importJWK(privateJwk, alg);
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg, typ: 'at+jwt', kid: privateJwk.kid as string, ...header })
-    .sign(key);
+  return new SignJWT(claims).setProtectedHeader({ alg, typ: 'at+jwt', kid: privateJwk.kid as string, ...header }).sign(key);
 }
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -100,7 +88,10 @@ export function unsecuredJwt(claims: JWTPayload, header: Record<string, unknown>
 }
 
 /** A protected test API: `/read` needs `orders:read`, `POST /write` `orders:write`, `/any` just a token. */
-export function protectedApp(options: AccessTokenOptions, scopes: { read: string; write: string } = { read: 'orders:read', write: 'orders:write' }) {
+export function protectedApp(
+  options: AccessTokenOptions,
+  scopes: { read: string; write: string } = { read: 'orders:read', write: 'orders:write' },
+) {
   const app = new Hono<AccessTokenEnv>();
   app.use(requireAccessToken(options));
   app.get('/any', (c) => c.json(c.get('token')));

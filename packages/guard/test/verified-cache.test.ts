@@ -44,10 +44,20 @@ describe('the verified-token cache', () => {
         lookups += 1;
         return publicCryptoKey;
       };
-      const verify = createJwtVerifier({ issuer, audience: [AUDIENCE], algorithms: ['RS256'], clockTolerance: 0, keys, verifiedCache: { maxEntries, maxAge: 60_000 } });
+      const verify = createJwtVerifier({
+        issuer,
+        audience: [AUDIENCE],
+        algorithms: ['RS256'],
+        clockTolerance: 0,
+        keys,
+        verifiedCache: { maxEntries, maxAge: 60_000 },
+      });
       return { verify, lookups: () => lookups };
     };
-    const [first, second] = await Promise.all([sign(accessTokenClaims(issuer, AUDIENCE), key), sign(accessTokenClaims(issuer, AUDIENCE), key)]);
+    const [first, second] = await Promise.all([
+      sign(accessTokenClaims(issuer, AUDIENCE), key),
+      sign(accessTokenClaims(issuer, AUDIENCE), key),
+    ]);
 
     const cached = verifier(10);
     for (const token of [first, first, first, second, first]) await cached.verify(token);

@@ -48,7 +48,9 @@ it('works with React 18 under StrictMode: one /session request; sign-out goes to
       signedIn = false;
       return jsonResponse({ endSessionUrl: 'http://127.0.0.1:4000/session/end' });
     }
-    return jsonResponse(signedIn ? { authenticated: true, user: { sub: 'alice', name: 'Alice' }, expiresAt: null } : { authenticated: false });
+    return jsonResponse(
+      signedIn ? { authenticated: true, user: { sub: 'alice', name: 'Alice' }, expiresAt: null } : { authenticated: false },
+    );
   };
   const navigate = vi.fn();
   window.history.replaceState(null, '', '/orders');

@@ -72,7 +72,8 @@ export function cloakroom(options: CloakroomOptions): Plugin {
 
 function normalizeBasePath(basePath: string): string {
   const trimmed = basePath.replace(/\/+$/, '');
-  if (!trimmed.startsWith('/') || trimmed === '') throw new TypeError(`@cloakroom/vite: basePath must be a path such as /bff, not ${JSON.stringify(basePath)}`);
+  if (!trimmed.startsWith('/') || trimmed === '')
+    throw new TypeError(`@cloakroom/vite: basePath must be a path such as /bff, not ${JSON.stringify(basePath)}`);
   return trimmed;
 }
 

@@ -170,7 +170,9 @@ describe('cloakroom() in the dev server', () => {
     // Behind a proxy that names the browser's host, the Host header itself does not matter.
     expect(await statusWithHost(`${origin}/bff/session`, 'proxy.localhost:8080', { 'x-forwarded-host': new URL(origin).host })).toBe(200);
     const warnings = logger.lines.filter((line) => line.startsWith('warn [@cloakroom/vite]'));
-    expect(warnings).toEqual([`warn [@cloakroom/vite] /bff was called on ${other}, but the BFF runs for ${origin}: sign-in lands there. Open ${origin} instead.`]);
+    expect(warnings).toEqual([
+      `warn [@cloakroom/vite] /bff was called on ${other}, but the BFF runs for ${origin}: sign-in lands there. Open ${origin} instead.`,
+    ]);
   });
 
   it('refuses a base path that is not a path', () => {

@@ -43,7 +43,10 @@ async function importEveryEntryPoint(packages: readonly PackedPackage[]): Promis
         .map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}${subpath.slice(1)}`));
     }),
   );
-  return specifiers.flat().map((specifier) => `await import(${JSON.stringify(specifier)});`).join('\n');
+  return specifiers
+    .flat()
+    .map((specifier) => `await import(${JSON.stringify(specifier)});`)
+    .join('\n');
 }
 
 /**

@@ -49,9 +49,7 @@ async function readmeProblems(dir: string): Promise<string[]> {
   // Code blocks left out: `handlers[name](request)` is no link.
   const readme = (await readFile(join(dir, 'README.md'), 'utf8')).replace(/^```[\s\S]*?^```/gm, '');
   const targets = [...readme.matchAll(/\]\(([^)\s]+)[^)]*\)|^\[[^\]]+\]:\s*(\S+)/gm)].map((match) => match[1] ?? match[2] ?? '');
-  return targets
-    .filter((target) => !/^(https:\/\/|#)/.test(target))
-    .map((target) => `README.md links to ${target}, which is not absolute`);
+  return targets.filter((target) => !/^(https:\/\/|#)/.test(target)).map((target) => `README.md links to ${target}, which is not absolute`);
 }
 
 /** Maps that are missing, that lack their sources' content, or whose sources are not in the package. */
@@ -71,7 +69,8 @@ async function sourceMapProblems(dir: string, files: readonly string[]): Promise
     }
     for (const source of map.sources) {
       const path = resolve(dirname(join(dir, mapFile)), source);
-      if (!existsSync(path) || relative(dir, path).startsWith('..')) problems.push(`${mapFile} points at ${source}, which is not in the package`);
+      if (!existsSync(path) || relative(dir, path).startsWith('..'))
+        problems.push(`${mapFile} points at ${source}, which is not in the package`);
     }
   }
   return problems;

@@ -48,7 +48,11 @@ export const RUNTIMES: readonly Runtime[] = [
   packagedRuntime('Node', 'node', 'bin/node', [], NODE),
   packagedRuntime('Bun', 'bun', 'bin/bun.exe', [], { entry: 'bun', conditions: ['bun'], platform: 'neutral' }),
   // Network access to loopback only: the IdP, the API and its own port.
-  packagedRuntime('Deno', 'deno', 'deno', ['run', '--allow-net=127.0.0.1,localhost'], { entry: 'deno', conditions: ['deno'], platform: 'neutral' }),
+  packagedRuntime('Deno', 'deno', 'deno', ['run', '--allow-net=127.0.0.1,localhost'], {
+    entry: 'deno',
+    conditions: ['deno'],
+    platform: 'neutral',
+  }),
   workerd(),
 ];
 
@@ -61,6 +65,10 @@ function workerd(): Runtime {
     label: `workerd ${version}`,
     identity: /^Cloudflare-Workers$/,
     serve: async (log) =>
-      serveOnWorkerd(await bundle({ entry: 'workerd', conditions: ['workerd', 'worker', 'browser'], platform: 'neutral' }), compatibilityDate, log),
+      serveOnWorkerd(
+        await bundle({ entry: 'workerd', conditions: ['workerd', 'worker', 'browser'], platform: 'neutral' }),
+        compatibilityDate,
+        log,
+      ),
   };
 }

@@ -40,7 +40,12 @@ export interface RuntimeStack {
 export async function startRuntimeStack(runtime: Runtime, options: { accessTokenTtl: number }): Promise<RuntimeStack> {
   const stops: (() => Promise<void>)[] = [];
   const close = async () => {
-    const results = await Promise.allSettled(stops.splice(0).reverse().map((stop) => stop()));
+    const results = await Promise.allSettled(
+      stops
+        .splice(0)
+        .reverse()
+        .map((stop) => stop()),
+    );
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
   };

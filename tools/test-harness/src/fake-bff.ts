@@ -68,14 +68,12 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => voi
 export function fakeServer(user: typeof alice | null = alice) {
   const server = { user };
   const bff = fakeBff({
-    'GET /bff/session': () =>
-      server.user ? jsonResponse({ authenticated: true, user: server.user, expiresAt: 1764100000 }) : signedOut(),
+    'GET /bff/session': () => (server.user ? jsonResponse({ authenticated: true, user: server.user, expiresAt: 1764100000 }) : signedOut()),
     'POST /bff/logout': () => {
       server.user = null;
       return jsonResponse({ endSessionUrl: null });
     },
-    'GET /bff/api/orders/orders': () =>
-      server.user ? jsonResponse([]) : problemResponse(401, 'session_expired', 'Session expired'),
+    'GET /bff/api/orders/orders': () => (server.user ? jsonResponse([]) : problemResponse(401, 'session_expired', 'Session expired')),
   });
   /** How many calls went to `METHOD /path`. */
   const count = (route: string) => bff.calls.filter((call) => `${call.method} ${call.url}` === route).length;

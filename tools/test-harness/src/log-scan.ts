@@ -111,7 +111,10 @@ export function recordingFetch(inner: typeof fetch, registry: SecretRegistry): t
     if (location) recordUrl(location, registry);
     // A token endpoint answer: read a copy, the caller gets the original untouched.
     if (form?.has('grant_type') && response.headers.get('content-type')?.includes('json')) {
-      const body: unknown = await response.clone().json().catch(() => undefined);
+      const body: unknown = await response
+        .clone()
+        .json()
+        .catch(() => undefined);
       if (body && typeof body === 'object') registry.recordParameters(body as Record<string, unknown>);
     }
     return response;

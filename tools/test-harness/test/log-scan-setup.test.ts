@@ -8,7 +8,9 @@ const REFRESH_TOKEN = `rotated-refresh-token-${crypto.randomUUID()}`;
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 const server = createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'at', refresh_token: REFRESH_TOKEN, expires_in: 60 }));
+  res
+    .writeHead(200, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ access_token: 'at', refresh_token: REFRESH_TOKEN, expires_in: 60 }));
 });
 let tokenEndpoint: string;
 beforeAll(async () => {

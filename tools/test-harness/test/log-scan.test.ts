@@ -44,10 +44,12 @@ describe('the log scan', () => {
     for (const leak of leaks) {
       for (const secret of [REFRESH_TOKEN, CLIENT_SECRET, SESSION, CODE]) expect(leak.excerpt).not.toContain(secret);
     }
-    expect(registry.findLeaks(`the access token ${ACCESS_TOKEN} and the verifier a-code-verifier-0123456789`).map((leak) => leak.kind).sort()).toEqual([
-      'access token',
-      'code verifier',
-    ]);
+    expect(
+      registry
+        .findLeaks(`the access token ${ACCESS_TOKEN} and the verifier a-code-verifier-0123456789`)
+        .map((leak) => leak.kind)
+        .sort(),
+    ).toEqual(['access token', 'code verifier']);
   });
 
   it('finds credential shapes nobody recorded: JWTs, iron seals, private keys', () => {

@@ -29,7 +29,9 @@ function attributes(tag: string): Map<string, string> {
 }
 
 function stripTags(html: string): string {
-  return decodeEntities(html.replace(/<[^>]*>/g, '')).replace(/\s+/g, ' ').trim();
+  return decodeEntities(html.replace(/<[^>]*>/g, ''))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 const NOT_SUBMITTED = new Set(['submit', 'button', 'image', 'reset', 'file']);

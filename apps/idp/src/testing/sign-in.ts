@@ -19,11 +19,7 @@ export interface SubmitFormOptions {
 }
 
 /** Submits a form of `page` as a browser would, following the redirects that result. */
-export async function submitForm(
-  browser: TestBrowser,
-  page: Page,
-  options: SubmitFormOptions = {},
-): Promise<FollowedResponse> {
+export async function submitForm(browser: TestBrowser, page: Page, options: SubmitFormOptions = {}): Promise<FollowedResponse> {
   const forms = parseForms(page.html, page.url);
   const selector = options.form ?? 0;
   const form = typeof selector === 'number' ? forms[selector] : forms.find(selector);
@@ -37,9 +33,10 @@ export async function submitForm(
   }
   for (const [name, value] of overrides) values.append(name, value);
   const wanted = options.button?.toLowerCase();
-  const button = wanted === undefined
-    ? form.buttons[0]
-    : form.buttons.find((candidate) => candidate.name?.toLowerCase() === wanted || candidate.label.toLowerCase() === wanted);
+  const button =
+    wanted === undefined
+      ? form.buttons[0]
+      : form.buttons.find((candidate) => candidate.name?.toLowerCase() === wanted || candidate.label.toLowerCase() === wanted);
   if (wanted !== undefined && !button) throw new Error(`no button "${options.button}" in the form on ${page.url}`);
   if (button?.name) values.append(button.name, button.value);
 
@@ -118,9 +115,10 @@ export async function signIn(
       throw new Error(`sign-in as ${username} failed: ${describe(step.page.html)}`);
     }
     previous = step.kind;
-    response = step.kind === 'login'
-      ? await submitForm(browser, step.page, { fields: { username, password } })
-      : await submitForm(browser, step.page);
+    response =
+      step.kind === 'login'
+        ? await submitForm(browser, step.page, { fields: { username, password } })
+        : await submitForm(browser, step.page);
     visited.push(...response.visited);
   }
 

@@ -67,7 +67,12 @@ export async function userTokens(
   for (const [key, value] of Object.entries(params)) authorize.searchParams.set(key, value);
   const { response } = await signIn(new TestBrowser(), authorize, user);
   const code = new URL(response.url).searchParams.get('code') ?? '';
-  const body = await asDemoClient(`${issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
+  const body = await asDemoClient(`${issuer}/token`, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
+  });
   if (!body.access_token) throw new Error('token endpoint: no access_token');
   return { accessToken: body.access_token, refreshToken: body.refresh_token, idToken: body.id_token };
 }

@@ -14,7 +14,12 @@ export function NavBar({ path, goTo }: { path: string; goTo: (path: string) => v
   return (
     <nav className="nav" aria-label="Pages">
       {PAGES.map((page) => (
-        <a key={page.path} href={page.path} aria-current={path === page.path ? 'page' : undefined} onClick={(event) => follow(event, page.path)}>
+        <a
+          key={page.path}
+          href={page.path}
+          aria-current={path === page.path ? 'page' : undefined}
+          onClick={(event) => follow(event, page.path)}
+        >
           {page.label}
         </a>
       ))}

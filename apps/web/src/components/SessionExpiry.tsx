@@ -8,8 +8,8 @@ export function SessionExpiry({ expiresAt }: { expiresAt: number | null }) {
   const left = secondsLeft >= 120 ? `${Math.round(secondsLeft / 60)} min` : `${secondsLeft} s`;
   return (
     <span className="muted" data-testid="session-expiry">
-      Session ends at <time dateTime={new Date(expiresAt * 1000).toISOString()}>{new Date(expiresAt * 1000).toLocaleTimeString()}</time>{' '}
-      (in {left})
+      Session ends at <time dateTime={new Date(expiresAt * 1000).toISOString()}>{new Date(expiresAt * 1000).toLocaleTimeString()}</time> (in{' '}
+      {left})
     </span>
   );
 }

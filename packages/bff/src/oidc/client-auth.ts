@@ -9,7 +9,9 @@ const ASSERTION_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS51
  * How the BFF authenticates at the IdP's token, revocation and PAR endpoints, as openid-client's own
  * `ClientAuth` (the assertions of `private_key_jwt` are made by openid-client, not here).
  */
-export async function clientAuthentication(config: ResolvedConfig): Promise<{ method: oidc.ClientAuth; metadata: Partial<oidc.ClientMetadata> }> {
+export async function clientAuthentication(
+  config: ResolvedConfig,
+): Promise<{ method: oidc.ClientAuth; metadata: Partial<oidc.ClientMetadata> }> {
   const metadata = { token_endpoint_auth_method: config.clientAuthentication };
   switch (config.clientAuthentication) {
     case 'client_secret_basic':
@@ -30,7 +32,8 @@ async function importAssertionKey(input: NonNullable<ResolvedConfig['clientPriva
   const jwk = typeof input.key === 'string' ? undefined : (input.key as JWK);
   const alg = input.alg ?? jwk?.alg;
   if (alg === undefined) throw new ConfigError(`${field}.alg`, 'is required for a PEM key (e.g. RS256 or ES256)');
-  if (!ASSERTION_ALGORITHMS.includes(alg)) throw new ConfigError(`${field}.alg`, `must be an asymmetric JWS algorithm, not ${JSON.stringify(alg)}`);
+  if (!ASSERTION_ALGORITHMS.includes(alg))
+    throw new ConfigError(`${field}.alg`, `must be an asymmetric JWS algorithm, not ${JSON.stringify(alg)}`);
   let key: CryptoKey | Uint8Array;
   try {
     key = jwk ? await importJWK(jwk, alg) : await importPKCS8(input.key as string, alg);

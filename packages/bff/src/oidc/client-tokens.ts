@@ -28,7 +28,9 @@ export function createClientTokens(config: ResolvedConfig, provider: Provider): 
         const parameters: Record<string, string> = {};
         if (api.scopes.length > 0) parameters.scope = api.scopes.join(' ');
         if (api.resource !== undefined) parameters.resource = api.resource;
-        const response = await provider.call('client_credentials_grant', ({ configuration }) => oidc.clientCredentialsGrant(configuration, parameters));
+        const response = await provider.call('client_credentials_grant', ({ configuration }) =>
+          oidc.clientCredentialsGrant(configuration, parameters),
+        );
         const token = storedAccessToken(response);
         cache.set(key, token);
         return token;

@@ -42,7 +42,7 @@ export async function verifyIdToken(idToken: string, expected: IdTokenExpectatio
     throw new IdpResponseError('ID token rejected: iat is in the future', 'id_token_iat_in_future');
   }
   if (expected.sub !== undefined && payload.sub !== expected.sub) {
-    throw new IdpResponseError('ID token rejected: its sub is not the session user\'s', 'id_token_sub_changed');
+    throw new IdpResponseError("ID token rejected: its sub is not the session user's", 'id_token_sub_changed');
   }
   return payload;
 }

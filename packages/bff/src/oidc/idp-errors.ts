@@ -73,7 +73,11 @@ export function idpFailureFacts(error: unknown): IdpFailureFacts {
     if (current instanceof oidc.ResponseBodyError || current instanceof oidc.WWWAuthenticateChallengeError) facts.status ??= current.status;
     // A Bearer challenge (RFC 6750 §3) carries the OAuth error in its parameters, not in a body.
     const oauth = current instanceof oidc.WWWAuthenticateChallengeError ? current.cause[0]?.parameters : current;
-    if (current instanceof oidc.ResponseBodyError || current instanceof oidc.AuthorizationResponseError || current instanceof oidc.WWWAuthenticateChallengeError) {
+    if (
+      current instanceof oidc.ResponseBodyError ||
+      current instanceof oidc.AuthorizationResponseError ||
+      current instanceof oidc.WWWAuthenticateChallengeError
+    ) {
       const { error: oauthError, error_description: description } = oauth as { error?: string; error_description?: string };
       if (oauthError !== undefined) facts.error ??= oauthError;
       if (description !== undefined) facts.error_description ??= description;
@@ -94,7 +98,12 @@ export function idpFailureFacts(error: unknown): IdpFailureFacts {
 export async function readIdpFailureFacts(error: unknown): Promise<IdpFailureFacts> {
   const facts = idpFailureFacts(error);
   if (facts.error !== undefined) return facts;
-  const response = error instanceof oidc.WWWAuthenticateChallengeError ? error.response : error instanceof Error && error.cause instanceof Response ? error.cause : undefined;
+  const response =
+    error instanceof oidc.WWWAuthenticateChallengeError
+      ? error.response
+      : error instanceof Error && error.cause instanceof Response
+        ? error.cause
+        : undefined;
   if (!response || response.bodyUsed) return facts;
   try {
     const body = (await response.clone().json()) as { error?: unknown; error_description?: unknown };
@@ -131,7 +140,11 @@ export function isIdpUnreachable(error: unknown, { status }: IdpFailureFacts = i
  * or broken, which says nothing about the token being checked.
  */
 export function isKeySetFailure(error: unknown): boolean {
-  return error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || (error instanceof joseErrors.JOSEError && error.code === 'ERR_JOSE_GENERIC');
+  return (
+    error instanceof joseErrors.JWKSTimeout ||
+    error instanceof joseErrors.JWKSInvalid ||
+    (error instanceof joseErrors.JOSEError && error.code === 'ERR_JOSE_GENERIC')
+  );
 }
 
 /**

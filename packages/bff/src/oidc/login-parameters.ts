@@ -30,7 +30,12 @@ export function loginParametersFrom(query: URLSearchParams, allowed: readonly Lo
     if (values.length === 0) continue;
     if (!allowed.includes(name)) throw new BffError('invalid_request', { detail: `The login parameter ${name} is not allowed here.` });
     const value = values[0]!;
-    const problem = values.length > 1 ? 'must be given once' : value.length > MAX_LENGTH || /[\p{Cc}]/u.test(value) ? `must be at most ${MAX_LENGTH} printable characters` : checks[name](value);
+    const problem =
+      values.length > 1
+        ? 'must be given once'
+        : value.length > MAX_LENGTH || /[\p{Cc}]/u.test(value)
+          ? `must be at most ${MAX_LENGTH} printable characters`
+          : checks[name](value);
     if (problem) throw new BffError('invalid_request', { detail: `The login parameter ${name} ${problem}.` });
     parameters[name] = value;
   }

@@ -36,7 +36,10 @@ export async function verifyLogoutToken(token: string, checks: LogoutTokenChecks
   let payload: JWTPayload;
   let typ: unknown;
   try {
-    ({ payload, protectedHeader: { typ } } = await jwtVerify(token, checks.keys, {
+    ({
+      payload,
+      protectedHeader: { typ },
+    } = await jwtVerify(token, checks.keys, {
       issuer: checks.issuer,
       audience: checks.clientId,
       algorithms: checks.algorithms,

@@ -55,7 +55,10 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
     }
     const profile = checkMetadata(config, configuration.serverMetadata());
     if (profile.droppedScopes.length > 0) {
-      logger.warn('default scopes the identity provider does not support are not requested', { issuer: config.issuer, scopes: profile.droppedScopes });
+      logger.warn('default scopes the identity provider does not support are not requested', {
+        issuer: config.issuer,
+        scopes: profile.droppedScopes,
+      });
     }
     return { ...profile, configuration };
   };
@@ -117,7 +120,10 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
 function discoveryConfigError(error: unknown, issuer: string, discoveryUrl: string): ConfigError | undefined {
   if (error instanceof oidc.ClientError && error.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
     const body = (error.cause as { body?: { issuer?: unknown } } | undefined)?.body;
-    return new ConfigError('issuer', `is ${JSON.stringify(issuer)}, but the identity provider calls itself ${JSON.stringify(body?.issuer)}; configure its exact spelling`);
+    return new ConfigError(
+      'issuer',
+      `is ${JSON.stringify(issuer)}, but the identity provider calls itself ${JSON.stringify(body?.issuer)}; configure its exact spelling`,
+    );
   }
   const { status } = idpFailureFacts(error);
   if (status !== undefined && status >= 400 && status < 500) {

@@ -24,7 +24,8 @@ export function checkMetadata(config: ResolvedConfig, metadata: oidc.ServerMetad
   if (!metadata.authorization_endpoint) throw missing('authorization_endpoint');
   if (!metadata.token_endpoint) throw missing('token_endpoint');
   if (!metadata.jwks_uri) throw missing('jwks_uri');
-  if (config.userinfo && !metadata.userinfo_endpoint) throw new ConfigError('userinfo', 'is on, but the identity provider publishes no userinfo_endpoint');
+  if (config.userinfo && !metadata.userinfo_endpoint)
+    throw new ConfigError('userinfo', 'is on, but the identity provider publishes no userinfo_endpoint');
   if (metadata.response_types_supported && !metadata.response_types_supported.includes('code')) {
     throw new ConfigError('issuer', 'does not support the authorization code flow (response_types_supported lacks "code")');
   }
@@ -35,7 +36,10 @@ export function checkMetadata(config: ResolvedConfig, metadata: oidc.ServerMetad
   // RFC 8414 §2: when the list is omitted, the default is client_secret_basic.
   const authMethods = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
   if (!authMethods.includes(config.clientAuthentication)) {
-    throw new ConfigError('clientAuthentication', `is ${config.clientAuthentication}, which the identity provider does not support (it lists ${authMethods.join(', ')})`);
+    throw new ConfigError(
+      'clientAuthentication',
+      `is ${config.clientAuthentication}, which the identity provider does not support (it lists ${authMethods.join(', ')})`,
+    );
   }
 
   const parEndpoint = metadata.pushed_authorization_request_endpoint;
@@ -44,12 +48,18 @@ export function checkMetadata(config: ResolvedConfig, metadata: oidc.ServerMetad
     throw new ConfigError('pushedAuthorizationRequests', 'is true, but the identity provider has no pushed_authorization_request_endpoint');
   }
   if (config.pushedAuthorizationRequests === false && parRequired) {
-    throw new ConfigError('pushedAuthorizationRequests', "is false, but the identity provider requires pushed authorization requests (use 'auto')");
+    throw new ConfigError(
+      'pushedAuthorizationRequests',
+      "is false, but the identity provider requires pushed authorization requests (use 'auto')",
+    );
   }
 
   const { scopes, dropped } = loginScopes(config, metadata.scopes_supported);
-  const signingAlgorithms = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter((alg) => alg !== 'none' && !alg.startsWith('HS'));
-  if (signingAlgorithms.length === 0) throw new ConfigError('issuer', 'signs ID tokens with no asymmetric algorithm (id_token_signing_alg_values_supported)');
+  const signingAlgorithms = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter(
+    (alg) => alg !== 'none' && !alg.startsWith('HS'),
+  );
+  if (signingAlgorithms.length === 0)
+    throw new ConfigError('issuer', 'signs ID tokens with no asymmetric algorithm (id_token_signing_alg_values_supported)');
   return {
     scope: scopes.join(' '),
     droppedScopes: dropped,

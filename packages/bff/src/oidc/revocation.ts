@@ -8,7 +8,11 @@ import type { Session } from '../sessions/session-store.js';
  * anyone signed in, so a failure is logged (by {@link Provider.call}), not thrown. `discovered` is
  * undefined when the IdP could not even be discovered; the caller asks once, however many sessions ended.
  */
-export async function revokeRefreshTokens(provider: Provider, discovered: DiscoveredProvider | undefined, sessions: Session[]): Promise<void> {
+export async function revokeRefreshTokens(
+  provider: Provider,
+  discovered: DiscoveredProvider | undefined,
+  sessions: Session[],
+): Promise<void> {
   if (!discovered?.configuration.serverMetadata().revocation_endpoint) return;
   await Promise.all(
     sessions.map(async ({ refreshToken }) => {

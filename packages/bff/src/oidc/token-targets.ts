@@ -10,8 +10,11 @@ const usesUserToken = (api: Api) => api.token === 'user' || api.token === 'user-
  * dropped, since some IdPs refuse a whole request over one unknown scope; `openid` always stays.
  */
 export function loginScopes(config: ResolvedConfig, supported?: readonly string[]): { scopes: string[]; dropped: string[] } {
-  const apiScopes = Object.values(config.apis).filter(usesUserToken).flatMap((api) => api.scopes);
-  const dropped = config.scopesAreDefault && supported ? config.scopes.filter((scope) => scope !== 'openid' && !supported.includes(scope)) : [];
+  const apiScopes = Object.values(config.apis)
+    .filter(usesUserToken)
+    .flatMap((api) => api.scopes);
+  const dropped =
+    config.scopesAreDefault && supported ? config.scopes.filter((scope) => scope !== 'openid' && !supported.includes(scope)) : [];
   const scopes = [...new Set([...config.scopes.filter((scope) => !dropped.includes(scope)), ...apiScopes])];
   return { scopes, dropped };
 }

@@ -35,8 +35,27 @@ export function isUsable(token: StoredAccessToken | undefined, margin: number, r
 // Protocol claims of an ID token or userinfo response: they prove the token or say how it was
 // issued (some IdPs add access-token claims such as client_id and scope), nothing about the user.
 const PROTOCOL_CLAIMS = new Set([
-  'iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp', 'sid', 'jti', 'auth_time', 'acr', 'amr',
-  'client_id', 'scope', 'typ', 'cnf', 'act', 'may_act',
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'nonce',
+  'at_hash',
+  'c_hash',
+  's_hash',
+  'azp',
+  'sid',
+  'jti',
+  'auth_time',
+  'acr',
+  'amr',
+  'client_id',
+  'scope',
+  'typ',
+  'cnf',
+  'act',
+  'may_act',
 ]);
 
 /** The user's claims from a validated ID token or userinfo response, as `/session` shows them. */

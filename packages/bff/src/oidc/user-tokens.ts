@@ -56,7 +56,13 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
         const response = await oidc.refreshTokenGrant(configuration, refreshToken, resource ? { resource } : undefined);
         // OIDC Core §12.2: a refreshed ID token is checked like the first, and names the same user.
         if (response.id_token !== undefined) {
-          const expected = { issuer: configuration.serverMetadata().issuer, clientId: config.clientId, keys, algorithms: signingAlgorithms, sub: session.sub };
+          const expected = {
+            issuer: configuration.serverMetadata().issuer,
+            clientId: config.clientId,
+            keys,
+            algorithms: signingAlgorithms,
+            sub: session.sub,
+          };
           await verifyIdToken(response.id_token, expected);
         }
         return response;

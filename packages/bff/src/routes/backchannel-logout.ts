@@ -15,7 +15,12 @@ const MAX_BODY = 16 * 1024;
  * signed logout token; every session of that IdP session (`sid`) or user (`sub`) is deleted.
  * Server to server, so no anti-CSRF header: the signed token is the proof.
  */
-export function backchannelLogout({ config, provider, sessions, logger }: BffDeps): [limitBody: MiddlewareHandler, handler: MiddlewareHandler] {
+export function backchannelLogout({
+  config,
+  provider,
+  sessions,
+  logger,
+}: BffDeps): [limitBody: MiddlewareHandler, handler: MiddlewareHandler] {
   const replays = new ReplayCache(LOGOUT_TOKEN_MAX_AGE * 2);
   const limit = bodyLimit({
     maxSize: MAX_BODY,

@@ -35,12 +35,23 @@ export function callback({ config, provider, sessions, logger }: BffDeps): Handl
       const tokens = await oidc.authorizationCodeGrant(
         configuration,
         currentUrl,
-        { pkceCodeVerifier: transaction.codeVerifier, expectedState: transaction.state, expectedNonce: transaction.nonce, idTokenExpected: true },
+        {
+          pkceCodeVerifier: transaction.codeVerifier,
+          expectedState: transaction.state,
+          expectedNonce: transaction.nonce,
+          idTokenExpected: true,
+        },
         resource ? { resource } : undefined,
       );
       const idToken = tokens.claims();
-      if (!idToken || tokens.id_token === undefined) throw new BffError('invalid_callback', { detail: 'The identity provider sent no ID token.' });
-      await verifyIdToken(tokens.id_token, { issuer: configuration.serverMetadata().issuer, clientId: config.clientId, keys, algorithms: signingAlgorithms });
+      if (!idToken || tokens.id_token === undefined)
+        throw new BffError('invalid_callback', { detail: 'The identity provider sent no ID token.' });
+      await verifyIdToken(tokens.id_token, {
+        issuer: configuration.serverMetadata().issuer,
+        clientId: config.clientId,
+        keys,
+        algorithms: signingAlgorithms,
+      });
       return { tokens, idToken };
     });
     const userinfo = config.userinfo

@@ -34,27 +34,29 @@ export function login({ config, provider }: BffDeps): Handler {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
-    const url = await provider.call('pushed_authorization_request', async ({ configuration, scope, pushedAuthorizationRequests }) => {
-      const parameters = new URLSearchParams({
-        ...config.authorizationParameters,
-        ...fromApp,
-        redirect_uri: config.redirectUri,
-        response_type: 'code',
-        scope,
-        code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: 'S256',
-        state,
-        nonce,
+    const url = await provider
+      .call('pushed_authorization_request', async ({ configuration, scope, pushedAuthorizationRequests }) => {
+        const parameters = new URLSearchParams({
+          ...config.authorizationParameters,
+          ...fromApp,
+          redirect_uri: config.redirectUri,
+          response_type: 'code',
+          scope,
+          code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+          code_challenge_method: 'S256',
+          state,
+          nonce,
+        });
+        // RFC 8707: ask for every API audience now, so one consent covers them; the code is then
+        // exchanged for the first one and the others are obtained by refresh.
+        for (const resource of resources) parameters.append('resource', resource);
+        return pushedAuthorizationRequests
+          ? oidc.buildAuthorizationUrlWithPAR(configuration, parameters)
+          : oidc.buildAuthorizationUrl(configuration, parameters);
+      })
+      .catch((error: unknown) => {
+        throw refusedParameters(error, fromApp) ?? error;
       });
-      // RFC 8707: ask for every API audience now, so one consent covers them; the code is then
-      // exchanged for the first one and the others are obtained by refresh.
-      for (const resource of resources) parameters.append('resource', resource);
-      return pushedAuthorizationRequests
-        ? oidc.buildAuthorizationUrlWithPAR(configuration, parameters)
-        : oidc.buildAuthorizationUrl(configuration, parameters);
-    }).catch((error: unknown) => {
-      throw refusedParameters(error, fromApp) ?? error;
-    });
 
     await transactions.write(c, { state, nonce, codeVerifier, returnTo });
     c.header('Cache-Control', 'no-store');

@@ -38,7 +38,10 @@ export function chunkedCookie(name: string, options: { sameSite: 'Strict' | 'Lax
       const count = Math.ceil(value.length / CHUNK_SIZE);
       if (count > MAX_CHUNKS) throw new Error(`session too large for ${MAX_CHUNKS} cookies (${value.length} bytes)`);
       for (let index = 0; index < count; index++) {
-        setCookie(c, `${name}.${index}`, value.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE), { ...attributes, maxAge: options.maxAge });
+        setCookie(c, `${name}.${index}`, value.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE), {
+          ...attributes,
+          maxAge: options.maxAge,
+        });
       }
       // A shorter value than before: the old tail chunks must go, or they would be read as part of it.
       for (const index of presentChunks(c).indexes) if (index >= count) deleteCookie(c, `${name}.${index}`, attributes);

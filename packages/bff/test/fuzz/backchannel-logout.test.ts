@@ -47,8 +47,11 @@ const b64url = (value: string | Uint8Array) => Buffer.from(value).toString('base
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A value from `choices` (a valid one first, weighted up), or absent. */
-const claim = <T,>(valid: fc.Arbitrary<T>, ...invalid: fc.Arbitrary<unknown>[]) =>
-  fc.oneof({ weight: invalid.length * 3, arbitrary: valid as fc.Arbitrary<unknown> }, ...invalid.map((arbitrary) => ({ weight: 1, arbitrary })));
+const claim = <T>(valid: fc.Arbitrary<T>, ...invalid: fc.Arbitrary<unknown>[]) =>
+  fc.oneof(
+    { weight: invalid.length * 3, arbitrary: valid as fc.Arbitrary<unknown> },
+    ...invalid.map((arbitrary) => ({ weight: 1, arbitrary })),
+  );
 
 /** `iat` etc. relative to the time of sending, so that the model and the BFF agree on "now". */
 const Relative = (offset: number) => ({ relative: offset });
@@ -58,35 +61,76 @@ const isRelative = (value: unknown): value is RelativeTime => typeof value === '
 const model = fc.record({
   signing: fc.oneof(
     { weight: 10, arbitrary: fc.constant('idp' as const) },
-    { weight: 1, arbitrary: fc.constantFrom('idp-no-kid', 'foreign-key', 'unknown-kid', 'none', 'hs256', 'bad-signature', 'alg-ps256', 'alg-ES256') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('idp-no-kid', 'foreign-key', 'unknown-kid', 'none', 'hs256', 'bad-signature', 'alg-ps256', 'alg-ES256'),
+    },
   ),
-  typ: claim(fc.constantFrom(ABSENT, 'logout+jwt', 'application/logout+jwt', 'Logout+JWT'), fc.constantFrom('JWT', 'at+jwt', 'application/jwt', '', 'logout+jwt ', 5, null)),
+  typ: claim(
+    fc.constantFrom(ABSENT, 'logout+jwt', 'application/logout+jwt', 'Logout+JWT'),
+    fc.constantFrom('JWT', 'at+jwt', 'application/jwt', '', 'logout+jwt ', 5, null),
+  ),
   extraHeader: fc.oneof(
     { weight: 6, arbitrary: fc.constant({}) },
     { weight: 1, arbitrary: fc.record({ jku: fc.constant('https://evil.example/jwks'), x5u: fc.constant('https://evil.example/x5c') }) },
     { weight: 1, arbitrary: fc.constant({ crit: ['x-unknown'], 'x-unknown': 1 }) },
   ),
   iss: claim(fc.constant('ISSUER'), fc.constantFrom(ABSENT, 'https://evil.example', 'ISSUER/', 123, null)),
-  aud: claim(fc.constantFrom(CLIENT_ID, [CLIENT_ID], [CLIENT_ID, 'another']), fc.constantFrom(ABSENT, 'another', ['another'], [], 5, null, `${CLIENT_ID} `)),
-  iat: claim(fc.constantFrom(Relative(0), Relative(-100), Relative(-250.5)), fc.constantFrom(ABSENT, Relative(-400), Relative(60), Relative(3600), '1700000000', null, 1e20, -1)),
+  aud: claim(
+    fc.constantFrom(CLIENT_ID, [CLIENT_ID], [CLIENT_ID, 'another']),
+    fc.constantFrom(ABSENT, 'another', ['another'], [], 5, null, `${CLIENT_ID} `),
+  ),
+  iat: claim(
+    fc.constantFrom(Relative(0), Relative(-100), Relative(-250.5)),
+    fc.constantFrom(ABSENT, Relative(-400), Relative(60), Relative(3600), '1700000000', null, 1e20, -1),
+  ),
   exp: claim(fc.constantFrom(ABSENT, Relative(600)), fc.constantFrom(Relative(-600), 'tomorrow')),
   nbf: claim(fc.constantFrom(ABSENT, Relative(-60)), fc.constantFrom(Relative(600), 'yesterday')),
-  jti: claim(fc.uuid().map((id) => `fuzz-${id}`), fc.constantFrom(ABSENT, 123, { id: 'x' }, ['x'], null), fc.constantFrom('', 'replayed-jti')),
+  jti: claim(
+    fc.uuid().map((id) => `fuzz-${id}`),
+    fc.constantFrom(ABSENT, 123, { id: 'x' }, ['x'], null),
+    fc.constantFrom('', 'replayed-jti'),
+  ),
   events: claim(
     fc.constantFrom({ [BACKCHANNEL_LOGOUT_EVENT]: {} }, { [BACKCHANNEL_LOGOUT_EVENT]: { reason: 'x' }, 'https://example.com/other': {} }),
-    fc.constantFrom(ABSENT, null, [], {}, 'event', { [BACKCHANNEL_LOGOUT_EVENT]: 'x' }, { [BACKCHANNEL_LOGOUT_EVENT]: [] }, { [BACKCHANNEL_LOGOUT_EVENT]: null }, { 'https://example.com/other': {} }),
+    fc.constantFrom(
+      ABSENT,
+      null,
+      [],
+      {},
+      'event',
+      { [BACKCHANNEL_LOGOUT_EVENT]: 'x' },
+      { [BACKCHANNEL_LOGOUT_EVENT]: [] },
+      { [BACKCHANNEL_LOGOUT_EVENT]: null },
+      { 'https://example.com/other': {} },
+    ),
   ),
   sub: fc.oneof(fc.constantFrom(ABSENT, 'alice', 'bob', '', 42, null), fc.string({ maxLength: 10 })),
   sid: fc.oneof(fc.constantFrom<unknown>(ABSENT, 'ALICE_SID', '', 7, null), fc.string({ maxLength: 10 })),
   nonce: claim(fc.constant(ABSENT), fc.constantFrom('n-0S6_WzA2Mj', '', null)),
-  extraClaims: fc.dictionary(fc.string({ maxLength: 8 }).filter((name) => !['iss', 'aud', 'iat', 'exp', 'nbf', 'jti', 'events', 'sub', 'sid', 'nonce', '__proto__'].includes(name)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+  extraClaims: fc.dictionary(
+    fc
+      .string({ maxLength: 8 })
+      .filter((name) => !['iss', 'aud', 'iat', 'exp', 'nbf', 'jti', 'events', 'sub', 'sid', 'nonce', '__proto__'].includes(name)),
+    fc.jsonValue({ maxDepth: 2 }),
+    { maxKeys: 3 },
+  ),
 });
 type Model = typeof model extends fc.Arbitrary<infer T> ? T : never;
 
 /** The claims and header of a model, resolved at the time of sending. */
 function resolve(m: Model) {
   const time = now();
-  const value = (raw: unknown) => (isRelative(raw) ? time + raw.relative : raw === 'ISSUER' ? stack.idp.issuer : raw === 'ISSUER/' ? `${stack.idp.issuer}/` : raw === 'ALICE_SID' ? alice.sid : raw);
+  const value = (raw: unknown) =>
+    isRelative(raw)
+      ? time + raw.relative
+      : raw === 'ISSUER'
+        ? stack.idp.issuer
+        : raw === 'ISSUER/'
+          ? `${stack.idp.issuer}/`
+          : raw === 'ALICE_SID'
+            ? alice.sid
+            : raw;
   const payload: Record<string, unknown> = { ...m.extraClaims };
   for (const name of ['iss', 'aud', 'iat', 'exp', 'nbf', 'jti', 'events', 'sub', 'sid', 'nonce'] as const) {
     if (m[name] !== ABSENT) payload[name] = value(m[name]);
@@ -112,9 +156,21 @@ function expectedOutcome(m: Model, payload: Record<string, unknown>, usedJtis: S
   const subject = typeof sub === 'string' && sub !== '' ? sub : undefined;
   const session = typeof sid === 'string' && sid !== '' ? sid : undefined;
   const valid =
-    signatureOk && !('crit' in m.extraHeader) && typ && iss === stack.idp.issuer && audOk && iatOk && expOk && nbfOk &&
-    typeof jti === 'string' && !usedJtis.has(jti) && eventOk && !('nonce' in payload) && (subject !== undefined || session !== undefined);
-  const endsAlice = valid && (session !== undefined ? session === alice.sid && (subject === undefined || subject === 'alice') : subject === 'alice');
+    signatureOk &&
+    !('crit' in m.extraHeader) &&
+    typ &&
+    iss === stack.idp.issuer &&
+    audOk &&
+    iatOk &&
+    expOk &&
+    nbfOk &&
+    typeof jti === 'string' &&
+    !usedJtis.has(jti) &&
+    eventOk &&
+    !('nonce' in payload) &&
+    (subject !== undefined || session !== undefined);
+  const endsAlice =
+    valid && (session !== undefined ? session === alice.sid && (subject === undefined || subject === 'alice') : subject === 'alice');
   return { valid, endsAlice, jti: jti as string };
 }
 
@@ -133,7 +189,13 @@ async function sign(m: Model, header: Record<string, unknown>, payload: Record<s
   if (m.signing === 'none') signature = new Uint8Array();
   else if (m.signing === 'hs256') {
     // The client secret as an HMAC key: a symmetric algorithm must never be accepted.
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(DEMO_CLIENT_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(DEMO_CLIENT_SECRET),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
     signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, data));
   } else {
     signature = new Uint8Array(await crypto.subtle.sign(rsa, m.signing === 'foreign-key' ? foreignKey : idpKey, data));
@@ -187,25 +249,52 @@ describe('POST /bff/backchannel-logout (property)', () => {
   it('answers 400 (or 413 when oversize) to anything that is not a logout token, never 5xx, and ends no session', async () => {
     const jwtLike = fc
       .tuple(
-        fc.oneof(fc.base64String({ maxLength: 60 }), anyString(30).map((v) => b64url(v)), fc.jsonValue({ maxDepth: 2 }).map((v) => b64url(JSON.stringify(v)))),
-        fc.oneof(fc.base64String({ maxLength: 60 }), fc.jsonValue({ maxDepth: 2 }).map((v) => b64url(JSON.stringify(v))), anyString(30)),
+        fc.oneof(
+          fc.base64String({ maxLength: 60 }),
+          anyString(30).map((v) => b64url(v)),
+          fc.jsonValue({ maxDepth: 2 }).map((v) => b64url(JSON.stringify(v))),
+        ),
+        fc.oneof(
+          fc.base64String({ maxLength: 60 }),
+          fc.jsonValue({ maxDepth: 2 }).map((v) => b64url(JSON.stringify(v))),
+          anyString(30),
+        ),
         fc.oneof(fc.base64String({ maxLength: 40 }), fc.constant('')),
         fc.constantFrom('.', '..', ' .', '.\u0000'),
       )
       .map(([h, p, s, dot]) => [h, p, s].join(dot));
-    const value = fc.oneof(anyString(80), jwtLike, fc.nat({ max: 40_000 }).map((n) => 'x'.repeat(n)));
+    const value = fc.oneof(
+      anyString(80),
+      jwtLike,
+      fc.nat({ max: 40_000 }).map((n) => 'x'.repeat(n)),
+    );
     const body = fc.oneof(
       value.map((v) => new URLSearchParams({ logout_token: v }).toString()),
-      fc.array(fc.tuple(fc.constantFrom('logout_token', 'logout_token[]', 'logout_token.x', '__proto__', 'constructor', 'token', ''), value), { maxLength: 4 }).map((pairs) => new URLSearchParams(pairs).toString()),
+      fc
+        .array(
+          fc.tuple(fc.constantFrom('logout_token', 'logout_token[]', 'logout_token.x', '__proto__', 'constructor', 'token', ''), value),
+          { maxLength: 4 },
+        )
+        .map((pairs) => new URLSearchParams(pairs).toString()),
       anyString(200),
     );
-    const contentType = fc.constantFrom<string | undefined>('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded;charset=ISO-8859-1', 'multipart/form-data; boundary=x', 'application/json', 'text/plain', undefined);
+    const contentType = fc.constantFrom<string | undefined>(
+      'application/x-www-form-urlencoded',
+      'application/x-www-form-urlencoded; charset=utf-8',
+      'application/x-www-form-urlencoded;charset=ISO-8859-1',
+      'multipart/form-data; boundary=x',
+      'application/json',
+      'text/plain',
+      undefined,
+    );
     await fc.assert(
       fc.asyncProperty(body, contentType, async (text, type) => {
         await aliceIsSignedIn();
         const response = await post(text, type);
         expect(response.status).toBe(new TextEncoder().encode(text).byteLength > 16 * 1024 ? 413 : 400);
-        expect(['invalid_request', 'invalid_logout_token', 'payload_too_large']).toContain(((await response.json()) as { code: string }).code);
+        expect(['invalid_request', 'invalid_logout_token', 'payload_too_large']).toContain(
+          ((await response.json()) as { code: string }).code,
+        );
         expect(await store.get(alice.id)).toBeDefined();
       }),
       { numRuns: 200 },

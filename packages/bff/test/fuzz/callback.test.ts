@@ -41,7 +41,17 @@ const REAL_STATE = Symbol('state');
 const REAL_ISSUER = Symbol('issuer');
 type Value = string | typeof REAL_STATE | typeof REAL_ISSUER;
 
-const OAUTH_ERRORS = ['access_denied', 'invalid_request', 'login_required', 'consent_required', 'interaction_required', 'server_error', 'temporarily_unavailable', 'unauthorized_client', 'invalid_scope'];
+const OAUTH_ERRORS = [
+  'access_denied',
+  'invalid_request',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'server_error',
+  'temporarily_unavailable',
+  'unauthorized_client',
+  'invalid_scope',
+];
 
 const parameter = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(fc.constant('code'), fc.oneof(anyString(60), fc.base64String({ maxLength: 60 }))) },
@@ -50,15 +60,35 @@ const parameter = fc.oneof(
     weight: 3,
     arbitrary: fc.tuple(
       fc.constant('iss'),
-      fc.oneof<fc.Arbitrary<Value>[]>(fc.constant(REAL_ISSUER), fc.constantFrom('https://evil.example', 'http://127.0.0.1', ''), anyString(40)),
+      fc.oneof<fc.Arbitrary<Value>[]>(
+        fc.constant(REAL_ISSUER),
+        fc.constantFrom('https://evil.example', 'http://127.0.0.1', ''),
+        anyString(40),
+      ),
     ),
   },
   { weight: 2, arbitrary: fc.tuple(fc.constant('error'), fc.oneof(fc.constantFrom(...OAUTH_ERRORS), anyString(30))) },
   {
     weight: 2,
     arbitrary: fc.tuple(
-      fc.constantFrom('error_description', 'error_uri', 'session_state', 'response', 'id_token', 'access_token', 'token_type', 'expires_in', 'scope', 'client_id', 'returnTo', 'redirect_uri'),
-      fc.oneof(anyString(40), fc.constantFrom('<script>alert(1)</script>', 'https://evil.example', '//evil.example', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')),
+      fc.constantFrom(
+        'error_description',
+        'error_uri',
+        'session_state',
+        'response',
+        'id_token',
+        'access_token',
+        'token_type',
+        'expires_in',
+        'scope',
+        'client_id',
+        'returnTo',
+        'redirect_uri',
+      ),
+      fc.oneof(
+        anyString(40),
+        fc.constantFrom('<script>alert(1)</script>', 'https://evil.example', '//evil.example', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'),
+      ),
     ),
   },
   { weight: 1, arbitrary: fc.tuple(anyString(12), anyString(30)) },
@@ -97,25 +127,33 @@ describe('GET /bff/callback (property)', () => {
         fc.constantFrom('navigation', 'fetch', 'bare'),
         fc.infiniteStream(fc.nat()),
         async ([parameters, cookie], rawQuery, how, noise, mode, random) => {
-          const needsTransaction = cookie.kind === 'valid' || cookie.kind === 'tampered' || parameters.some(([, value]) => value === REAL_STATE);
+          const needsTransaction =
+            cookie.kind === 'valid' || cookie.kind === 'tampered' || parameters.some(([, value]) => value === REAL_STATE);
           const transaction: Transaction | undefined = needsTransaction ? await freshTransaction() : undefined;
           const pairs = parameters.map(([name, value]): [string, string] => [
             name,
             value === REAL_STATE ? transaction!.state : value === REAL_ISSUER ? stack.idp.issuer : value,
           ]);
-          const search = rawQuery ?? (how === 'encoded' ? new URLSearchParams(pairs).toString() : pairs.map(([name, value]) => `${name}=${value}`).join('&'));
+          const search =
+            rawQuery ??
+            (how === 'encoded' ? new URLSearchParams(pairs).toString() : pairs.map(([name, value]) => `${name}=${value}`).join('&'));
 
           let seal: string | undefined;
           if (cookie.kind === 'valid') seal = transaction!.seal;
           else if (cookie.kind === 'tampered') seal = fc.sample(tamper(transaction!.seal), { seed: cookie.seed, numRuns: 1 })[0]!;
           else if (cookie.kind === 'fake') seal = cookie.seal;
-          const cookies = [...noise.map(([name, value]) => `${name}=${value}`), ...(seal === undefined ? [] : [`__Host-cloakroom-login=${seal}`])];
+          const cookies = [
+            ...noise.map(([name, value]) => `${name}=${value}`),
+            ...(seal === undefined ? [] : [`__Host-cloakroom-login=${seal}`]),
+          ];
           // Noise first or last: order must not matter.
           if (random.next().value % 2 === 0) cookies.reverse();
 
           const headers: Record<string, string> = {
             ...(cookies.length ? { cookie: cookies.join('; ') } : {}),
-            ...(mode === 'navigation' ? { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'cross-site' } : {}),
+            ...(mode === 'navigation'
+              ? { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'cross-site' }
+              : {}),
             ...(mode === 'fetch' ? { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' } : {}),
           };
           let request: Request;

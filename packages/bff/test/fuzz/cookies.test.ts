@@ -38,7 +38,10 @@ beforeAll(async () => {
     orders: { baseUrl: upstream.url, scopes: ['orders:read'], resource: ORDERS_RESOURCE },
     reports: { baseUrl: upstream.url, scopes: ['reports:read'], resource: REPORTS_RESOURCE },
   });
-  [stored, stateless] = await Promise.all([startStack(apis), startStack(apis, { bff: { session: { store: 'cookie' }, logoutIdTokenHint: true } })]);
+  [stored, stateless] = await Promise.all([
+    startStack(apis),
+    startStack(apis, { bff: { session: { store: 'cookie' }, logoutIdTokenHint: true } }),
+  ]);
   storedCookies = await signedInCookies(stored, '__Host-cloakroom');
   statelessCookies = await signedInCookies(stateless, '__Host-cloakroom.');
   expect(storedCookies.map(([name]) => name)).toEqual(['__Host-cloakroom']);
@@ -51,9 +54,23 @@ afterAll(async () => {
 
 /** Names that collide with the BFF's own cookies, or nearly. */
 const OWN_NAMES = [
-  '__Host-cloakroom', '__Host-cloakroom.0', '__Host-cloakroom.1', '__Host-cloakroom.2', '__Host-cloakroom.3', '__Host-cloakroom.15', '__Host-cloakroom.16',
-  '__Host-cloakroom.00', '__Host-cloakroom.-1', '__Host-cloakroom-login', '__Host-cloakroom-logout', '__host-cloakroom', '__Secure-cloakroom', 'cloakroom',
-  ' __Host-cloakroom', '__Host-cloakroom ', '"__Host-cloakroom"',
+  '__Host-cloakroom',
+  '__Host-cloakroom.0',
+  '__Host-cloakroom.1',
+  '__Host-cloakroom.2',
+  '__Host-cloakroom.3',
+  '__Host-cloakroom.15',
+  '__Host-cloakroom.16',
+  '__Host-cloakroom.00',
+  '__Host-cloakroom.-1',
+  '__Host-cloakroom-login',
+  '__Host-cloakroom-logout',
+  '__host-cloakroom',
+  '__Secure-cloakroom',
+  'cloakroom',
+  ' __Host-cloakroom',
+  '__Host-cloakroom ',
+  '"__Host-cloakroom"',
 ];
 
 type Entry = { kind: 'real'; index: number } | { kind: 'raw'; text: string };
@@ -64,9 +81,20 @@ function entry(real: [string, string][]) {
   return fc.oneof(
     { weight: 3, arbitrary: index.map((i): Entry => ({ kind: 'real', index: i })) },
     // A real chunk's value under another chunk's name (reordered), or a tampered value under its own name.
-    { weight: 2, arbitrary: fc.tuple(index, index).map(([from, to]): Entry => ({ kind: 'raw', text: `${real[to]![0]}=${real[from]![1]}` })) },
-    { weight: 3, arbitrary: index.chain((i) => tamper(real[i]![1]).map((value): Entry => ({ kind: 'raw', text: `${real[i]![0]}=${value}` }))) },
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...OWN_NAMES), fc.oneof(fakeSeal, cookieValue(), fc.constant(real[0]![1]))).map(([name, value]): Entry => ({ kind: 'raw', text: `${name}=${value}` })) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(index, index).map(([from, to]): Entry => ({ kind: 'raw', text: `${real[to]![0]}=${real[from]![1]}` })),
+    },
+    {
+      weight: 3,
+      arbitrary: index.chain((i) => tamper(real[i]![1]).map((value): Entry => ({ kind: 'raw', text: `${real[i]![0]}=${value}` }))),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...OWN_NAMES), fc.oneof(fakeSeal, cookieValue(), fc.constant(real[0]![1])))
+        .map(([name, value]): Entry => ({ kind: 'raw', text: `${name}=${value}` })),
+    },
     { weight: 2, arbitrary: fc.tuple(token(), cookieValue()).map(([name, value]): Entry => ({ kind: 'raw', text: `${name}=${value}` })) },
     { weight: 1, arbitrary: headerValue(60).map((text): Entry => ({ kind: 'raw', text })) },
   );
@@ -101,21 +129,25 @@ describe.each([
     const real = cookiesOf();
     const outcomes = { signedIn: 0, signedOut: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(entry(real), { maxLength: 8 }), fc.array(separator, { minLength: 1, maxLength: 3 }), async (entries, separators) => {
-        let header: ReturnType<typeof cookieHeader>;
-        try {
-          header = cookieHeader(real, entries, separators);
-          new Headers({ cookie: header.header });
-        } catch (error) {
-          fc.pre(!(error instanceof TypeError));
-          throw error;
-        }
-        const authenticated = await sessionOf(stackOf(), header.header);
-        // Only the real, untouched cookie(s) sign anyone in; with them (and no look-alikes) she is.
-        if (authenticated) for (const [, value] of real) expect(header.header).toContain(value);
-        if (header.untouched) expect(authenticated).toBe(true);
-        outcomes[authenticated ? 'signedIn' : 'signedOut']++;
-      }),
+      fc.asyncProperty(
+        fc.array(entry(real), { maxLength: 8 }),
+        fc.array(separator, { minLength: 1, maxLength: 3 }),
+        async (entries, separators) => {
+          let header: ReturnType<typeof cookieHeader>;
+          try {
+            header = cookieHeader(real, entries, separators);
+            new Headers({ cookie: header.header });
+          } catch (error) {
+            fc.pre(!(error instanceof TypeError));
+            throw error;
+          }
+          const authenticated = await sessionOf(stackOf(), header.header);
+          // Only the real, untouched cookie(s) sign anyone in; with them (and no look-alikes) she is.
+          if (authenticated) for (const [, value] of real) expect(header.header).toContain(value);
+          if (header.untouched) expect(authenticated).toBe(true);
+          outcomes[authenticated ? 'signedIn' : 'signedOut']++;
+        },
+      ),
       { numRuns: 200 },
     );
     // Both answers came up: the generator does reach the real session, and refuses the rest.
@@ -151,7 +183,9 @@ describe('cookies sealed with the real secret but holding anything (property)', 
     const fields = Object.keys(session);
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.constantFrom(...fields, 'claims', '__proto__', 'constructor'), fc.oneof(fc.jsonValue(), fc.constant(undefined)), { maxKeys: 4 }),
+        fc.dictionary(fc.constantFrom(...fields, 'claims', '__proto__', 'constructor'), fc.oneof(fc.jsonValue(), fc.constant(undefined)), {
+          maxKeys: 4,
+        }),
         async (replaced) => {
           const value = { ...session };
           for (const [name, replacement] of Object.entries(replaced)) {
@@ -159,7 +193,10 @@ describe('cookies sealed with the real secret but holding anything (property)', 
             else Object.defineProperty(value, name, { value: replacement, enumerable: true, configurable: true, writable: true });
           }
           const seal = await sealData(value, { password, ttl: 3600 });
-          const chunks = Array.from({ length: Math.ceil(seal.length / CHUNK_SIZE) }, (_, i) => `__Host-cloakroom.${i}=${seal.slice(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE)}`);
+          const chunks = Array.from(
+            { length: Math.ceil(seal.length / CHUNK_SIZE) },
+            (_, i) => `__Host-cloakroom.${i}=${seal.slice(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE)}`,
+          );
           // Whoever the (forged) session names: what matters is a defined answer.
           await sessionOf(stateless, chunks.join('; '), undefined);
         },

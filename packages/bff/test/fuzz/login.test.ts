@@ -27,9 +27,39 @@ afterAll(() => stack.close());
 
 /** Prefixes that browsers (or URL parsers) read as "another origin" or "not a path". */
 const PREFIXES = [
-  '/', '//', '/\\', '\\/', '\\\\', '/%2f', '/%5c', '/.//', '/./\\', '/a/..//', '/..//', '/%2e%2e//', '/\t/', '/\n/', ' /', '\t/', '\u0000/',
-  'https:', 'https://evil.example', 'http:/evil.example', 'javascript:alert(1)', 'data:text/html,x', '///evil.example', '/\\evil.example',
-  '/@evil.example', '/:@evil.example', '/?//evil', '/#//evil', '/\u3002evil', '/\uff0f\uff0fevil', '/\u2215\u2215evil', '%2f%2fevil', '',
+  '/',
+  '//',
+  '/\\',
+  '\\/',
+  '\\\\',
+  '/%2f',
+  '/%5c',
+  '/.//',
+  '/./\\',
+  '/a/..//',
+  '/..//',
+  '/%2e%2e//',
+  '/\t/',
+  '/\n/',
+  ' /',
+  '\t/',
+  '\u0000/',
+  'https:',
+  'https://evil.example',
+  'http:/evil.example',
+  'javascript:alert(1)',
+  'data:text/html,x',
+  '///evil.example',
+  '/\\evil.example',
+  '/@evil.example',
+  '/:@evil.example',
+  '/?//evil',
+  '/#//evil',
+  '/\u3002evil',
+  '/\uff0f\uff0fevil',
+  '/\u2215\u2215evil',
+  '%2f%2fevil',
+  '',
 ];
 
 /** A `returnTo` as an attacker or a confused app might write it. */
@@ -37,8 +67,18 @@ const returnTo = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...PREFIXES), fuzzPath).map(([prefix, path]) => `${prefix}${path}`) },
   { weight: 2, arbitrary: anyString(80) },
   // Ordinary app paths (with queries, fragments, unicode), which must come back as they went.
-  { weight: 2, arbitrary: fc.tuple(fc.webPath(), fc.webQueryParameters(), fc.webFragments(), fc.string({ maxLength: 8 })).map(([path, q, f, s]) => `/${path.replace(/^\/+/, '')}${s}?${q}#${f}`) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...PREFIXES), fc.array(fc.constantFrom(...PATH_PIECES), { maxLength: 8 })).map(([prefix, pieces]) => `${prefix}${pieces.join('')}`) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.webPath(), fc.webQueryParameters(), fc.webFragments(), fc.string({ maxLength: 8 }))
+      .map(([path, q, f, s]) => `/${path.replace(/^\/+/, '')}${s}?${q}#${f}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...PREFIXES), fc.array(fc.constantFrom(...PATH_PIECES), { maxLength: 8 }))
+      .map(([prefix, pieces]) => `${prefix}${pieces.join('')}`),
+  },
   // Around the length limit, in ASCII and in characters that percent-encoding multiplies.
   {
     weight: 1,
@@ -51,20 +91,24 @@ const returnTo = fc.oneof(
 describe('safeReturnTo (property)', () => {
   it('answers undefined or a same-origin path that does not start with // or /\\, and is stable', () => {
     fc.assert(
-      fc.property(returnTo, fc.constantFrom('http://localhost:3000', 'https://app.example.com', 'https://app.example.com:8443'), (value, base) => {
-        const result = safeReturnTo(value, base);
-        if (result === undefined) return;
-        expect(result.startsWith('/')).toBe(true);
-        expect(result.startsWith('//')).toBe(false);
-        expect(result.startsWith('/\\')).toBe(false);
-        const resolved = new URL(result, base);
-        expect(resolved.origin).toBe(base);
-        // What a browser would be sent after the redirect: still a path, not a protocol-relative URL.
-        expect(resolved.pathname.startsWith('//')).toBe(false);
-        expect(/[\p{Cc}\\]/u.test(result)).toBe(false);
-        // Accepted once, accepted again as itself: the callback's redirect is exactly this path.
-        if (result.length <= MAX_RETURN_TO_LENGTH) expect(safeReturnTo(result, base)).toBe(result);
-      }),
+      fc.property(
+        returnTo,
+        fc.constantFrom('http://localhost:3000', 'https://app.example.com', 'https://app.example.com:8443'),
+        (value, base) => {
+          const result = safeReturnTo(value, base);
+          if (result === undefined) return;
+          expect(result.startsWith('/')).toBe(true);
+          expect(result.startsWith('//')).toBe(false);
+          expect(result.startsWith('/\\')).toBe(false);
+          const resolved = new URL(result, base);
+          expect(resolved.origin).toBe(base);
+          // What a browser would be sent after the redirect: still a path, not a protocol-relative URL.
+          expect(resolved.pathname.startsWith('//')).toBe(false);
+          expect(/[\p{Cc}\\]/u.test(result)).toBe(false);
+          // Accepted once, accepted again as itself: the callback's redirect is exactly this path.
+          if (result.length <= MAX_RETURN_TO_LENGTH) expect(safeReturnTo(result, base)).toBe(result);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -124,28 +168,33 @@ describe('GET /bff/login (property)', () => {
   it('never answers 5xx for any returnTo; goes to the IdP exactly when returnTo is safe, and remembers it as safeReturnTo says', async () => {
     const outcomes = { accepted: 0, refused: 0 };
     await fc.assert(
-      fc.asyncProperty(returnTo, fc.constantFrom<Mode>('fetch', 'navigation', 'html-accept', 'bare'), encodedOrRaw, async (value, mode, how) => {
-        let sent: Awaited<ReturnType<typeof login>>;
-        try {
-          sent = await login(query([['returnTo', value]], how), mode);
-        } catch (error) {
-          // A URL the client itself cannot build (a lone surrogate written raw) never reaches the BFF.
-          fc.pre(!(error instanceof TypeError));
-          throw error;
-        }
-        const { response, seen } = sent;
-        const expected = safeReturnTo(seen.get('returnTo') ?? undefined, origin);
-        const location = await expectSafeLoginAnswer(response, sent.navigation);
-        if (expected === undefined) {
-          expect(location?.origin ?? origin).toBe(origin);
-          if (location) expect(location.searchParams.get('cloakroom_error')).toBe('invalid_request');
-          else expect(response.status).toBe(400);
-        } else {
-          expect(location?.origin).toBe(idpOrigin);
-          expect((await transactionOf(response)).returnTo).toBe(expected);
-        }
-        outcomes[expected === undefined ? 'refused' : 'accepted']++;
-      }),
+      fc.asyncProperty(
+        returnTo,
+        fc.constantFrom<Mode>('fetch', 'navigation', 'html-accept', 'bare'),
+        encodedOrRaw,
+        async (value, mode, how) => {
+          let sent: Awaited<ReturnType<typeof login>>;
+          try {
+            sent = await login(query([['returnTo', value]], how), mode);
+          } catch (error) {
+            // A URL the client itself cannot build (a lone surrogate written raw) never reaches the BFF.
+            fc.pre(!(error instanceof TypeError));
+            throw error;
+          }
+          const { response, seen } = sent;
+          const expected = safeReturnTo(seen.get('returnTo') ?? undefined, origin);
+          const location = await expectSafeLoginAnswer(response, sent.navigation);
+          if (expected === undefined) {
+            expect(location?.origin ?? origin).toBe(origin);
+            if (location) expect(location.searchParams.get('cloakroom_error')).toBe('invalid_request');
+            else expect(response.status).toBe(400);
+          } else {
+            expect(location?.origin).toBe(idpOrigin);
+            expect((await transactionOf(response)).returnTo).toBe(expected);
+          }
+          outcomes[expected === undefined ? 'refused' : 'accepted']++;
+        },
+      ),
       { numRuns: 200 },
     );
     expect(outcomes.accepted).toBeGreaterThan(20);
@@ -153,16 +202,51 @@ describe('GET /bff/login (property)', () => {
   });
 
   it('never answers 5xx for arbitrary query strings and header noise, except the IdP refusing a login parameter (see regressions)', async () => {
-    const names = fc.constantFrom('returnTo', 'prompt', 'login_hint', 'max_age', 'acr_values', 'ui_locales', 'redirect_uri', 'client_id', 'state', 'scope', 'resource', 'nonce', 'request_uri', 'x');
+    const names = fc.constantFrom(
+      'returnTo',
+      'prompt',
+      'login_hint',
+      'max_age',
+      'acr_values',
+      'ui_locales',
+      'redirect_uri',
+      'client_id',
+      'state',
+      'scope',
+      'resource',
+      'nonce',
+      'request_uri',
+      'x',
+    );
     const values = fc.oneof(
       anyString(40),
-      fc.constantFrom('none', 'login', 'consent', 'select_account', 'none login', 'login consent', '0', '-1', '1e3', '999999999', '9999999999', '/', '//evil', 'en', 'de fr'),
+      fc.constantFrom(
+        'none',
+        'login',
+        'consent',
+        'select_account',
+        'none login',
+        'login consent',
+        '0',
+        '-1',
+        '1e3',
+        '999999999',
+        '9999999999',
+        '/',
+        '//evil',
+        'en',
+        'de fr',
+      ),
     );
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(names, values), { maxLength: 6 }),
         fc.oneof(fc.constant(undefined), anyString(120)),
-        fc.dictionary(fc.constantFrom('x-forwarded-host', 'host', 'origin', 'referer', 'cookie', 'accept', 'sec-fetch-site', 'x-csrf'), headerValue(60), { maxKeys: 4 }),
+        fc.dictionary(
+          fc.constantFrom('x-forwarded-host', 'host', 'origin', 'referer', 'cookie', 'accept', 'sec-fetch-site', 'x-csrf'),
+          headerValue(60),
+          { maxKeys: 4 },
+        ),
         fc.constantFrom<Mode>('fetch', 'navigation', 'bare'),
         encodedOrRaw,
         async (pairs, rawQuery, extraHeaders, mode, how) => {

@@ -24,9 +24,12 @@ describe('fuzz regressions', () => {
     // 1001 characters, under the 2048 limit; percent-encoded it is 6001, and the sealed cookie ~16 KB,
     // which browsers drop: the sign-in then ends in "no sign-in is in progress". Either refuse it
     // (400 invalid_request: measure the normalised path, not the input) or keep the cookie small.
-    const response = await stack.bff.app.request(`${stack.bff.origin}/bff/login?${new URLSearchParams({ returnTo: `/${'é'.repeat(1000)}` })}`, {
-      headers: { 'sec-fetch-mode': 'cors' },
-    });
+    const response = await stack.bff.app.request(
+      `${stack.bff.origin}/bff/login?${new URLSearchParams({ returnTo: `/${'é'.repeat(1000)}` })}`,
+      {
+        headers: { 'sec-fetch-mode': 'cors' },
+      },
+    );
     expect(response.status).toBeLessThan(500);
     for (const line of response.headers.getSetCookie()) {
       const nameAndValue = line.split(';')[0]!;
@@ -38,7 +41,9 @@ describe('fuzz regressions', () => {
     // The dev IdP does not support prompt=create (nor "select_account login"); the pushed
     // authorization request is refused with invalid_request, which the BFF passes on as a 5xx.
     for (const prompt of ['create', 'select_account login']) {
-      const response = await stack.bff.app.request(`${stack.bff.origin}/bff/login?${new URLSearchParams({ prompt })}`, { headers: { 'sec-fetch-mode': 'cors' } });
+      const response = await stack.bff.app.request(`${stack.bff.origin}/bff/login?${new URLSearchParams({ prompt })}`, {
+        headers: { 'sec-fetch-mode': 'cors' },
+      });
       expect(response.status, `prompt=${prompt}: ${await response.clone().text()}`).toBeLessThan(500);
     }
   });
@@ -74,7 +79,8 @@ describe('fuzz regressions', () => {
     }
     const before = upstream.requests.length;
     const answers: Record<string, number> = {};
-    for (const path of cases) answers[path] = (await app.request(`http://localhost:3000/bff/api/shop/${path}`, { headers: { 'x-csrf': '1' } })).status;
+    for (const path of cases)
+      answers[path] = (await app.request(`http://localhost:3000/bff/api/shop/${path}`, { headers: { 'x-csrf': '1' } })).status;
     expect(answers).toEqual(Object.fromEntries(cases.map((path) => [path, 400])));
     expect(upstream.requests.slice(before).map((request) => request.url)).toEqual([]);
   });

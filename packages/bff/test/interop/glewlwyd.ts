@@ -66,10 +66,7 @@ const INSTALL_HINT =
   'The glewlwyd interop tests run the real glewlwyd OpenID Provider and need it on the PATH: ' +
   'install it with `apt-get install glewlwyd` (Debian/Ubuntu; it brings the sqlite3 CLI too).';
 /** The package's SQLite schema with its initial data (admin user `admin` / `password`, scopes `g_admin`, `g_profile`, `openid`). */
-const SCHEMA_FILES = [
-  '/usr/share/dbconfig-common/data/glewlwyd/install/sqlite3',
-  '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz',
-];
+const SCHEMA_FILES = ['/usr/share/dbconfig-common/data/glewlwyd/install/sqlite3', '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz'];
 const ADMIN = { username: 'admin', password: 'password' };
 const PLUGIN = 'oidc';
 const START_TIMEOUT_MS = 15_000;
@@ -99,7 +96,12 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<RunningGl
   let log = '';
   const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-LOG_KEPT_CHARS));
   // At DEBUG level glewlwyd says why it refuses a client or a code; it also lists every endpoint it adds.
-  const tail = () => log.split('\n').filter((line) => !/ (Add|Remove) endpoint /.test(line)).join('\n').slice(-LOG_TAIL_CHARS);
+  const tail = () =>
+    log
+      .split('\n')
+      .filter((line) => !/ (Add|Remove) endpoint /.test(line))
+      .join('\n')
+      .slice(-LOG_TAIL_CHARS);
   const cleanUp = () => {
     child?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -271,7 +273,10 @@ async function adminSession(origin: string, log: () => string): Promise<AdminCal
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(ADMIN),
   });
-  const cookie = login.headers.getSetCookie().map((header) => header.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0])
+    .join('; ');
   if (!login.ok || !cookie) throw new Error(`glewlwyd's admin sign-in answered ${login.status}:\n${log()}`);
   return (method, path, body) =>
     fetch(`${origin}/api${path}`, {
@@ -298,7 +303,13 @@ async function configure(
     // password_required: false, as for the `openid` scope of the initial data: a password sign-in
     // is all these scopes need (true would also accept it, within `password_max_age`).
     await expectOk(
-      admin('POST', '/scope/', { name: scope, display_name: scope, description: `OpenID Connect scope ${scope}`, password_required: false, scheme: {} }),
+      admin('POST', '/scope/', {
+        name: scope,
+        display_name: scope,
+        description: `OpenID Connect scope ${scope}`,
+        password_required: false,
+        scheme: {},
+      }),
       `create scope ${scope}`,
     );
   }
@@ -337,7 +348,16 @@ async function configure(
     'additional-parameters': [],
     claims: [],
     'secret-type': 'public',
-    'address-claim': { type: 'no', formatted: '', street_address: '', locality: '', region: '', postal_code: '', country: '', mandatory: false },
+    'address-claim': {
+      type: 'no',
+      formatted: '',
+      street_address: '',
+      locality: '',
+      region: '',
+      postal_code: '',
+      country: '',
+      mandatory: false,
+    },
     // name and email: in the ID token and userinfo when the profile / email scope is granted.
     'name-claim': 'on-demand',
     'name-claim-scope': scopes.includes('profile') ? ['profile'] : [],

@@ -49,7 +49,10 @@ async function sessionLifecycle({ stack, upstream }: { stack: Stack; upstream: C
   const browser = new TestBrowser();
   const { response, visited } = await signIn(browser, `${origin}/bff/login?returnTo=/home${loginQuery}`, alice);
   expect(response.url).toBe(`${origin}/home`);
-  const session = (await (await browser.fetch(`${origin}/bff/session`, { headers: json })).json()) as { authenticated: boolean; user: Record<string, unknown> };
+  const session = (await (await browser.fetch(`${origin}/bff/session`, { headers: json })).json()) as {
+    authenticated: boolean;
+    user: Record<string, unknown>;
+  };
   expect(session).toMatchObject({ authenticated: true, user: { sub: 'alice' } });
 
   const first = await browser.fetch(`${origin}/bff/api/echo/first`, { headers: json });
@@ -118,7 +121,11 @@ describe('an IdP that accepts private_key_jwt only (RFC 7523)', () => {
   it('runs the whole session with a private JWK, the assertions signed by openid-client', async () => {
     const keys = assertionKeyPair();
     const client = { tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [keys.publicJwk] } };
-    const stack = await profileStack({ idp, client, bff: { clientAuthentication: 'private_key_jwt', clientPrivateKey: { key: keys.privateJwk }, clientSecret: undefined } });
+    const stack = await profileStack({
+      idp,
+      client,
+      bff: { clientAuthentication: 'private_key_jwt', clientPrivateKey: { key: keys.privateJwk }, clientSecret: undefined },
+    });
     await sessionLifecycle(stack);
     expect(stack.stack.bff.logger.text()).not.toContain(keys.privateJwk.d);
   });
@@ -126,14 +133,22 @@ describe('an IdP that accepts private_key_jwt only (RFC 7523)', () => {
   it('takes a PKCS#8 PEM key with its kid and alg', async () => {
     const keys = assertionKeyPair();
     const client = { tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [keys.publicJwk] } };
-    const stack = await profileStack({ idp, client, bff: { clientAuthentication: 'private_key_jwt', clientPrivateKey: { key: keys.pem, kid: keys.kid, alg: 'RS256' } } });
+    const stack = await profileStack({
+      idp,
+      client,
+      bff: { clientAuthentication: 'private_key_jwt', clientPrivateKey: { key: keys.pem, kid: keys.kid, alg: 'RS256' } },
+    });
     await sessionLifecycle(stack);
   });
 
   it('refuses at ready() a key that is not a private key', async () => {
     const keys = assertionKeyPair();
     const client = { tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [keys.publicJwk] } };
-    const { stack } = await profileStack({ idp, client, bff: { clientAuthentication: 'private_key_jwt', clientPrivateKey: { key: keys.publicJwk } } });
+    const { stack } = await profileStack({
+      idp,
+      client,
+      bff: { clientAuthentication: 'private_key_jwt', clientPrivateKey: { key: keys.publicJwk } },
+    });
     expect((await configError(stack)).field).toBe('clientPrivateKey.key');
     expect(createPrivateKey(keys.pem).type).toBe('private'); // the PEM above is a real private key
   });
@@ -203,7 +218,10 @@ describe('an IdP that puts profile claims in userinfo only', () => {
 
 describe('an IdP that supports fewer scopes', () => {
   it('leaves out the default scopes it does not list, says which in the log, and runs the whole session', async () => {
-    const stack = await profileStack({ idp: { scopes: ['openid', 'profile', 'offline_access'] }, bff: { pushedAuthorizationRequests: false } });
+    const stack = await profileStack({
+      idp: { scopes: ['openid', 'profile', 'offline_access'] },
+      bff: { pushedAuthorizationRequests: false },
+    });
     const { visited } = await sessionLifecycle(stack);
     const authorize = new URL(visited.find((url) => /\/auth\?/.test(url))!);
     expect(authorize.searchParams.get('scope')!.split(' ').sort()).toEqual(['offline_access', 'openid', 'profile']);
@@ -215,7 +233,10 @@ describe('an IdP that supports fewer scopes', () => {
 
 describe('a public client (token endpoint auth method none), PKCE only', () => {
   it('runs the whole session, asking for consent so that the IdP grants offline_access', async () => {
-    const stack = await profileStack({ client: { tokenEndpointAuthMethod: 'none' }, bff: { clientAuthentication: 'none', clientSecret: undefined } });
+    const stack = await profileStack({
+      client: { tokenEndpointAuthMethod: 'none' },
+      bff: { clientAuthentication: 'none', clientSecret: undefined },
+    });
     await sessionLifecycle(stack, '&prompt=consent');
   });
 });

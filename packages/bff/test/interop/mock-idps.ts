@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { OIDCMockProvider, type TokenMetadata } from '@mongodb-js/oidc-mock-provider';
 import type { FollowedResponse, TestBrowser } from '@cloakroom/idp/testing';
 import { decodeJwt } from 'jose';
-import { OAuth2Server, type MutableResponse, type MutableToken, type OAuth2Service, type TokenRequestIncomingMessage } from 'oauth2-mock-server';
+import {
+  OAuth2Server,
+  type MutableResponse,
+  type MutableToken,
+  type OAuth2Service,
+  type TokenRequestIncomingMessage,
+} from 'oauth2-mock-server';
 import type { BffConfig } from '../../src/index.js';
 
 /** The user a mock provider signs in (both providers approve every authorization request at once). */
@@ -272,7 +278,12 @@ async function refreshTokenGrant(provider: MongoMockInternals, refreshToken: str
   });
 }
 
-async function followSignIn(browser: TestBrowser, startUrl: string | URL, issuer: string, authorizationEndpoint: string): Promise<FollowedResponse> {
+async function followSignIn(
+  browser: TestBrowser,
+  startUrl: string | URL,
+  issuer: string,
+  authorizationEndpoint: string,
+): Promise<FollowedResponse> {
   const response = await browser.follow(startUrl);
   const last = response.visited.at(-1) ?? String(startUrl);
   if (!response.visited.some((url) => url.startsWith(`${authorizationEndpoint}?`))) {
@@ -295,7 +306,10 @@ export function tokenRecorder(tokenEndpoint: string): { fetch: typeof fetch; tok
     const response = await fetch(input, init);
     const url = input instanceof Request ? input.url : String(input);
     if (url.split('?')[0] === tokenEndpoint) {
-      const body: unknown = await response.clone().json().catch(() => undefined);
+      const body: unknown = await response
+        .clone()
+        .json()
+        .catch(() => undefined);
       if (typeof body === 'object' && body !== null) {
         for (const name of ['access_token', 'id_token', 'refresh_token']) {
           const value = (body as Record<string, unknown>)[name];

@@ -126,7 +126,10 @@ describe('oauth2-mock-server: the whole flow through the BFF', () => {
     expect(seen?.headers).not.toHaveProperty('cookie');
     firstToken = bearerOf(seen) ?? '';
     expect(stack.tokens).toContain(firstToken);
-    const { payload } = await jwtVerify(firstToken, createRemoteJWKSet(new URL(stack.idp.jwksUri)), { issuer: stack.idp.issuer, algorithms: ['RS256'] });
+    const { payload } = await jwtVerify(firstToken, createRemoteJWKSet(new URL(stack.idp.jwksUri)), {
+      issuer: stack.idp.issuer,
+      algorithms: ['RS256'],
+    });
     expect(payload.sub).toBe('ada');
     expect(payload.exp! - payload.iat!).toBe(ACCESS_TOKEN_TTL);
   });
@@ -140,7 +143,10 @@ describe('oauth2-mock-server: the whole flow through the BFF', () => {
     const token = bearerOf(stack.upstream.requests.at(-1)) ?? '';
     expect(token).not.toBe(firstToken);
     expect(stack.tokens).toContain(token);
-    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(stack.idp.jwksUri)), { issuer: stack.idp.issuer, algorithms: ['RS256'] });
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(stack.idp.jwksUri)), {
+      issuer: stack.idp.issuer,
+      algorithms: ['RS256'],
+    });
     expect(payload.sub).toBe('ada');
     expect(stack.idp.counts.refreshTokenGrants).toBe(grants + 1);
     expect(await session()).toMatchObject({ authenticated: true, user: { sub: 'ada' } });
@@ -439,7 +445,10 @@ describe('userinfo: true', () => {
     userinfo = { sub: 'ada', locale: 'en-GB', name: 'Ada, Countess of Lovelace', scope: 'openid profile' };
     const { response, session } = await signIn();
     expect(response.visited.at(-1)).toBe(`${stack.bff.origin}/x`);
-    expect(session).toMatchObject({ authenticated: true, user: { sub: 'ada', locale: 'en-GB', name: 'Ada, Countess of Lovelace', email: 'ada@example.com' } });
+    expect(session).toMatchObject({
+      authenticated: true,
+      user: { sub: 'ada', locale: 'en-GB', name: 'Ada, Countess of Lovelace', email: 'ada@example.com' },
+    });
     expect(session.user).not.toHaveProperty('scope');
   });
 
@@ -451,7 +460,11 @@ describe('userinfo: true', () => {
     expect(response.visited.at(-1)).toBe(`${stack.bff.origin}/?cloakroom_error=idp_rejected`);
     expect(session).toEqual({ authenticated: false });
     expect(stack.bff.logger.lines.slice(mark).map((line) => JSON.parse(line))).toContainEqual(
-      expect.objectContaining({ message: 'identity provider request failed', operation: 'userinfo', endpoint: `${stack.idp.issuer}/userinfo` }),
+      expect.objectContaining({
+        message: 'identity provider request failed',
+        operation: 'userinfo',
+        endpoint: `${stack.idp.issuer}/userinfo`,
+      }),
     );
   });
 });

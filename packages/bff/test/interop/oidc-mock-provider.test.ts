@@ -31,7 +31,8 @@ describe('@mongodb-js/oidc-mock-provider: the whole flow through the BFF', () =>
   const browser = new TestBrowser();
   const session = async () => (await browser.fetch(`${origin}/bff/session`, { headers: json })).json();
   const callApi = (path = '/orders') => browser.fetch(`${origin}/bff/api/echo${path}`, { headers: json });
-  const verify = (token: string) => jwtVerify(token, createRemoteJWKSet(new URL(idp.jwksUri)), { issuer: idp.issuer, algorithms: ['RS256'] });
+  const verify = (token: string) =>
+    jwtVerify(token, createRemoteJWKSet(new URL(idp.jwksUri)), { issuer: idp.issuer, algorithms: ['RS256'] });
 
   beforeAll(async () => {
     upstream = await startUpstream();
@@ -57,7 +58,13 @@ describe('@mongodb-js/oidc-mock-provider: the whole flow through the BFF', () =>
 
   it('publishes a minimal discovery document', async () => {
     const metadata = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(Object.keys(metadata).sort()).toEqual(['authorization_endpoint', 'device_authorization_endpoint', 'issuer', 'jwks_uri', 'token_endpoint']);
+    expect(Object.keys(metadata).sort()).toEqual([
+      'authorization_endpoint',
+      'device_authorization_endpoint',
+      'issuer',
+      'jwks_uri',
+      'token_endpoint',
+    ]);
     expect(metadata.issuer).toBe(idp.issuer);
   });
 

@@ -4,7 +4,10 @@ import { appSecurityHeaders } from '../../src/app-security-headers.js';
 
 describe('appSecurityHeaders', () => {
   const page = (options?: Parameters<typeof appSecurityHeaders>[0]) =>
-    new Hono().use('*', appSecurityHeaders(options)).get('/', (c) => c.html('<p>app</p>')).request('/');
+    new Hono()
+      .use('*', appSecurityHeaders(options))
+      .get('/', (c) => c.html('<p>app</p>'))
+      .request('/');
 
   it('sends a strict CSP without unsafe-inline, nosniff, no framing and no referrer', async () => {
     const { headers } = await page();
@@ -20,7 +23,9 @@ describe('appSecurityHeaders', () => {
   });
 
   it('lets one directive be replaced, keeping the others', async () => {
-    const csp = (await page({ contentSecurityPolicy: { imgSrc: ["'self'", 'https://cdn.example'] } })).headers.get('content-security-policy')!;
+    const csp = (await page({ contentSecurityPolicy: { imgSrc: ["'self'", 'https://cdn.example'] } })).headers.get(
+      'content-security-policy',
+    )!;
     expect(csp).toContain("img-src 'self' https://cdn.example");
     expect(csp).toContain("script-src 'self'");
   });

@@ -59,12 +59,23 @@ describe('resolveConfig', () => {
     expect(fieldOf({ ...valid, pushedAuthorizationRequests: 'always' })).toBe('pushedAuthorizationRequests');
     expect(fieldOf({ ...valid, scopes: ['profile'] })).toBe('scopes');
     expect(fieldOf({ ...valid, scopes: ['openid', 'two words'] })).toBe('scopes');
-    expect(fieldOf({ ...valid, authorizationParameters: { redirect_uri: 'https://evil.example' } })).toBe('authorizationParameters.redirect_uri');
+    expect(fieldOf({ ...valid, authorizationParameters: { redirect_uri: 'https://evil.example' } })).toBe(
+      'authorizationParameters.redirect_uri',
+    );
     expect(fieldOf({ ...valid, authorizationParameters: { state: 'fixed' } })).toBe('authorizationParameters.state');
     expect(fieldOf({ ...valid, authorizationParameters: { max_age: 60 } })).toBe('authorizationParameters.max_age');
     expect(fieldOf({ ...valid, loginParameters: ['prompt', 'redirect_uri'] })).toBe('loginParameters');
-    const config = resolveConfig({ ...valid, authorizationParameters: { audience: 'https://api.example.com' }, loginParameters: ['prompt'] });
-    expect(config).toMatchObject({ clientAuthentication: 'client_secret_basic', pushedAuthorizationRequests: 'auto', userinfo: false, loginParameters: ['prompt'] });
+    const config = resolveConfig({
+      ...valid,
+      authorizationParameters: { audience: 'https://api.example.com' },
+      loginParameters: ['prompt'],
+    });
+    expect(config).toMatchObject({
+      clientAuthentication: 'client_secret_basic',
+      pushedAuthorizationRequests: 'auto',
+      userinfo: false,
+      loginParameters: ['prompt'],
+    });
     expect(config.scopesAreDefault).toBe(true);
     expect(resolveConfig({ ...valid, scopes: ['openid', 'email'] }).scopesAreDefault).toBe(false);
   });
@@ -74,7 +85,14 @@ describe('resolveConfig', () => {
       expect(fieldOf({ ...valid, baseUrl }), baseUrl).toBe('baseUrl');
     }
     expect(() => resolveConfig({ ...valid, baseUrl: 'http://app.test' })).toThrow(/__Host- cookies.*Secure/);
-    for (const baseUrl of ['http://localhost:3000', 'http://app.localhost:5173', 'http://127.0.0.1:3000', 'http://127.1.2.3', 'http://[::1]:3000', 'https://app.test']) {
+    for (const baseUrl of [
+      'http://localhost:3000',
+      'http://app.localhost:5173',
+      'http://127.0.0.1:3000',
+      'http://127.1.2.3',
+      'http://[::1]:3000',
+      'https://app.test',
+    ]) {
       expect(fieldOf({ ...valid, baseUrl }), baseUrl).toBeUndefined();
     }
   });
@@ -84,7 +102,9 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ ...valid, baseUrl: 'https://example.com/app' })).toThrow(/basePath/);
     expect(fieldOf({ ...valid, baseUrl: 'https://example.com/?x=1' })).toBe('baseUrl');
     expect(fieldOf({ ...valid, baseUrl: 'https://example.com/' })).toBeUndefined();
-    expect(resolveConfig({ ...valid, baseUrl: 'https://example.com', basePath: '/app/bff' }).redirectUri).toBe('https://example.com/app/bff/callback');
+    expect(resolveConfig({ ...valid, baseUrl: 'https://example.com', basePath: '/app/bff' }).redirectUri).toBe(
+      'https://example.com/app/bff/callback',
+    );
   });
 
   it('checks the cookie name and the error path', () => {
@@ -93,7 +113,10 @@ describe('resolveConfig', () => {
     expect(fieldOf({ ...valid, errorPath: 'https://evil.example/' })).toBe('errorPath');
     expect(fieldOf({ ...valid, errorPath: '//evil.example' })).toBe('errorPath');
     expect(fieldOf({ ...valid, errorPath: '/signin?x=1' })).toBe('errorPath');
-    expect(resolveConfig({ ...valid, cookieName: 'shop', errorPath: '/signin' })).toMatchObject({ cookieName: 'shop', errorPath: '/signin' });
+    expect(resolveConfig({ ...valid, cookieName: 'shop', errorPath: '/signin' })).toMatchObject({
+      cookieName: 'shop',
+      errorPath: '/signin',
+    });
     expect(resolveConfig(valid)).toMatchObject({ cookieName: 'cloakroom', errorPath: '/', redirectToBaseUrl: true });
   });
 

@@ -43,7 +43,12 @@ describe('redact', () => {
 
   it('writes nothing for a level the logger has disabled, and says which are enabled', () => {
     const lines: unknown[] = [];
-    const sink: Logger = { info: (...args) => lines.push(args), warn: (...args) => lines.push(args), error: () => {}, isLevelEnabled: (level) => level !== 'info' };
+    const sink: Logger = {
+      info: (...args) => lines.push(args),
+      warn: (...args) => lines.push(args),
+      error: () => {},
+      isLevelEnabled: (level) => level !== 'info',
+    };
     const logger = redactingLogger(sink);
     logger.info('dropped', { fields: { a: 1 } });
     logger.warn('kept');

@@ -25,7 +25,11 @@ function Orders() {
     <>
       <p>Hello {user.name}</p>
       <button onClick={load}>Load orders</button>
-      <ul>{orders.map((order) => <li key={order.id}>{order.id}</li>)}</ul>
+      <ul>
+        {orders.map((order) => (
+          <li key={order.id}>{order.id}</li>
+        ))}
+      </ul>
       {error === undefined ? null : <p role="alert">{error}</p>}
       <button onClick={() => logout()}>Sign out</button>
     </>

@@ -334,7 +334,8 @@ function parseIndexLine(line: string): IndexFields | undefined {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(fields) || fields.length < 1 || fields.length > 2 || !fields.every((field) => typeof field === 'string')) return undefined;
+  if (!Array.isArray(fields) || fields.length < 1 || fields.length > 2 || !fields.every((field) => typeof field === 'string'))
+    return undefined;
   const [sub, sid] = fields as string[];
   return sid === undefined ? { sub: sub! } : { sub: sub!, sid };
 }

@@ -39,7 +39,11 @@ export function textSealer(secrets: Record<string, string>, purpose: string): Te
     async seal(text, context) {
       const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
       const sealed = new Uint8Array(
-        await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(context) }, await keys.get(newest)!, encoder.encode(text)),
+        await crypto.subtle.encrypt(
+          { name: 'AES-GCM', iv, additionalData: encoder.encode(context) },
+          await keys.get(newest)!,
+          encoder.encode(text),
+        ),
       );
       const bytes = new Uint8Array(IV_BYTES + sealed.length);
       bytes.set(iv);
@@ -60,7 +64,11 @@ export function textSealer(secrets: Record<string, string>, purpose: string): Te
       const cryptoKey = await key; // outside the try: a key that cannot be derived is an error, not "no value"
       try {
         const additionalData = encoder.encode(context);
-        const text = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES), additionalData }, cryptoKey, bytes.subarray(IV_BYTES));
+        const text = await crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES), additionalData },
+          cryptoKey,
+          bytes.subarray(IV_BYTES),
+        );
         return decoder.decode(text);
       } catch {
         return undefined; // tampered, truncated, another secret's or another context's

@@ -4,7 +4,14 @@ import { ConfigError, resolveConfig, type BffConfig } from '../../../src/config.
 import { checkMetadata } from '../../../src/oidc/provider-metadata.js';
 
 const config = (extra: Partial<BffConfig> = {}) =>
-  resolveConfig({ baseUrl: 'http://localhost:3000', issuer: 'https://idp.example', clientId: 'bff', clientSecret: 'secret', cookieSecret: 'x'.repeat(32), ...extra });
+  resolveConfig({
+    baseUrl: 'http://localhost:3000',
+    issuer: 'https://idp.example',
+    clientId: 'bff',
+    clientSecret: 'secret',
+    cookieSecret: 'x'.repeat(32),
+    ...extra,
+  });
 
 const complete: oidc.ServerMetadata = {
   issuer: 'https://idp.example',
@@ -27,7 +34,11 @@ function refusal(metadata: oidc.ServerMetadata, extra?: Partial<BffConfig>): Con
 describe('checkMetadata', () => {
   it('accepts a complete discovery document, defaulting to client_secret_basic when none is listed (RFC 8414)', () => {
     expect(refusal(complete)).toBeUndefined();
-    expect(checkMetadata(config(), complete)).toMatchObject({ pushedAuthorizationRequests: false, signingAlgorithms: ['RS256'], droppedScopes: [] });
+    expect(checkMetadata(config(), complete)).toMatchObject({
+      pushedAuthorizationRequests: false,
+      signingAlgorithms: ['RS256'],
+      droppedScopes: [],
+    });
   });
 
   it('names a missing endpoint', () => {
@@ -42,7 +53,9 @@ describe('checkMetadata', () => {
   it('names what the IdP cannot do for this configuration', () => {
     expect(refusal({ ...complete, token_endpoint_auth_methods_supported: ['private_key_jwt'] })?.field).toBe('clientAuthentication');
     expect(refusal(complete, { clientAuthentication: 'client_secret_post' })?.field).toBe('clientAuthentication');
-    expect(refusal({ ...complete, require_pushed_authorization_requests: true }, { pushedAuthorizationRequests: false })?.field).toBe('pushedAuthorizationRequests');
+    expect(refusal({ ...complete, require_pushed_authorization_requests: true }, { pushedAuthorizationRequests: false })?.field).toBe(
+      'pushedAuthorizationRequests',
+    );
     expect(refusal(complete, { pushedAuthorizationRequests: true })?.field).toBe('pushedAuthorizationRequests');
     expect(refusal({ ...complete, code_challenge_methods_supported: ['plain'] })?.message).toContain('S256');
     expect(refusal({ ...complete, response_types_supported: ['id_token'] })?.message).toContain('code');
@@ -52,6 +65,9 @@ describe('checkMetadata', () => {
   it('drops default scopes the IdP does not list, never openid, and never a configured scope', () => {
     const metadata = { ...complete, scopes_supported: ['openid', 'profile'] };
     expect(checkMetadata(config(), metadata)).toMatchObject({ scope: 'openid profile', droppedScopes: ['email', 'offline_access'] });
-    expect(checkMetadata(config({ scopes: ['openid', 'offline_access'] }), metadata)).toMatchObject({ scope: 'openid offline_access', droppedScopes: [] });
+    expect(checkMetadata(config({ scopes: ['openid', 'offline_access'] }), metadata)).toMatchObject({
+      scope: 'openid offline_access',
+      droppedScopes: [],
+    });
   });
 });
