@@ -3,6 +3,7 @@
  */
 import { audienceMatches, checkCommonClaims, checkTimestamps } from './claims.js';
 import type { AccessTokenClaims } from './claims.js';
+import { ClaimsCache } from './claims-cache.js';
 import * as oauth from 'oauth4webapi';
 import { InvalidToken, TemporarilyUnavailable } from './errors.js';
 import { oauthHttpOptions, type HttpSettings } from './http.js';
@@ -29,50 +30,6 @@ export interface IntrospectionSettings {
   readonly cacheMaxAge: number;
   /** Most responses kept; the least recently used goes first. */
   readonly cacheMaxEntries: number;
-}
-
-interface CacheEntry {
-  readonly claims: AccessTokenClaims;
-  /** Milliseconds since the epoch. */
-  readonly expiresAt: number;
-}
-
-/**
- * A bounded, expiring cache of active introspection responses, keyed by the SHA-256 of the token
- * (the tokens themselves are not kept). Least recently used entries are evicted first.
- */
-export class IntrospectionCache {
-  readonly #entries = new Map<string, CacheEntry>();
-  readonly #maxEntries: number;
-
-  constructor(maxEntries: number) {
-    this.#maxEntries = maxEntries;
-  }
-
-  /** The entries currently held (expired ones included until they are next looked up or evicted). */
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  get(key: string, now = Date.now()): AccessTokenClaims | undefined {
-    const entry = this.#entries.get(key);
-    if (!entry) return undefined;
-    this.#entries.delete(key);
-    if (entry.expiresAt <= now) return undefined;
-    this.#entries.set(key, entry); // most recently used goes last
-    return entry.claims;
-  }
-
-  set(key: string, claims: AccessTokenClaims, expiresAt: number, now = Date.now()): void {
-    if (expiresAt <= now || this.#maxEntries <= 0) return;
-    this.#entries.delete(key);
-    while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
-      this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(key, { claims, expiresAt });
-  }
 }
 
 async function sha256(token: string): Promise<string> {
@@ -129,7 +86,7 @@ function failure(cause: unknown): string {
  * credentials are wrong), or times out, is {@link TemporarilyUnavailable}.
  */
 export function createIntrospector(settings: IntrospectionSettings): (token: string) => Promise<AccessTokenClaims> {
-  const cache = new IntrospectionCache(settings.cacheMaxEntries);
+  const cache = new ClaimsCache(settings.cacheMaxEntries);
   const inFlight = new Map<string, Promise<AccessTokenClaims>>();
 
   const client: oauth.Client = { client_id: settings.clientId };

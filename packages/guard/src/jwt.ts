@@ -3,6 +3,7 @@
  */
 import { createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose';
 import type { FlattenedJWSInput, JWSHeaderParameters, JWTVerifyGetKey, JWTVerifyOptions, RemoteJWKSet } from 'jose';
+import { ClaimsCache } from './claims-cache.js';
 import { checkCommonClaims, checkTimestamps } from './claims.js';
 import type { AccessTokenClaims } from './claims.js';
 import { GuardError, InvalidToken, TemporarilyUnavailable } from './errors.js';
@@ -204,23 +205,17 @@ export function createJwtVerifier(settings: JwtSettings): (token: string) => Pro
     ...(settings.maxTokenAge !== undefined ? { maxTokenAge: settings.maxTokenAge } : {}),
   };
   const { maxEntries, maxAge } = settings.verifiedCache;
-  /** Token → claims and until when (epoch ms); the oldest entry first, so the first is evicted. */
-  const verified = new Map<string, { claims: AccessTokenClaims; until: number }>();
+  const verified = new ClaimsCache(maxEntries);
   const remember = (token: string, claims: AccessTokenClaims) => {
-    if (maxEntries <= 0) return;
     const ends = [Date.now() + maxAge];
     if (typeof claims.exp === 'number') ends.push(claims.exp * 1000); // always there: `exp` is required
     if (settings.maxTokenAge !== undefined && typeof claims.iat === 'number') ends.push((claims.iat + settings.maxTokenAge) * 1000);
-    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
-    verified.set(token, { claims: Object.freeze(claims), until: Math.min(...ends) });
+    verified.set(token, Object.freeze(claims), Math.min(...ends));
   };
 
   return async (token) => {
     const known = verified.get(token);
-    if (known) {
-      if (known.until > Date.now()) return known.claims;
-      verified.delete(token);
-    }
+    if (known) return known;
     let claims: AccessTokenClaims;
     try {
       ({ payload: claims } = await jwtVerify<AccessTokenClaims>(token, settings.keys, options));

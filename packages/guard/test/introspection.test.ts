@@ -1,7 +1,8 @@
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ORDERS_API, bffClient, startIdp } from '@cloakroom/idp';
 import type { RunningIdp } from '@cloakroom/idp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IntrospectionCache, checkIntrospectionResponse } from '../src/introspection.js';
+import { ClaimsCache } from '../src/claims-cache.js';
+import { checkIntrospectionResponse } from '../src/introspection.js';
 import type { AccessTokenOptions } from '../src/index.js';
 import { freePort, startLoopbackServer } from '@cloakroom/test-harness/loopback';
 import {
@@ -173,7 +174,7 @@ describe('the introspection cache', () => {
   });
 
   it('is bounded: the least recently used entry goes first, and expired entries are dropped', () => {
-    const cache = new IntrospectionCache(2);
+    const cache = new ClaimsCache(2);
     const now = 1_000_000;
     cache.set('a', { sub: 'a' }, now + 1000, now);
     cache.set('b', { sub: 'b' }, now + 1000, now);

@@ -1,3 +1,5 @@
+import { BoundedMap } from './bounded-map.js';
+
 /**
  * What byte-identical seals unsealed to, so that a cookie read on every request (the session id's,
  * or a whole stateless session's) costs no key derivation per request: iron's PBKDF2, AES-CBC and
@@ -11,16 +13,20 @@
  * caller changing what it got cannot change what the next request gets.
  */
 export class UnsealCache<T extends object> {
-  readonly #entries = new Map<string, { json: string; expiresAtMs: number }>();
+  readonly #entries: BoundedMap<string, { json: string; expiresAtMs: number }>;
 
-  constructor(readonly maxEntries = 10_000) {}
+  constructor(readonly maxEntries = 10_000) {
+    this.#entries = new BoundedMap(maxEntries);
+  }
 
   /** What `seal` unsealed to, while it has not expired. */
   get(seal: string): T | undefined {
     const entry = this.#entries.get(seal);
     if (!entry) return undefined;
-    this.#entries.delete(seal);
-    if (entry.expiresAtMs <= Date.now()) return undefined;
+    if (entry.expiresAtMs <= Date.now()) {
+      this.#entries.delete(seal);
+      return undefined;
+    }
     this.#entries.set(seal, entry); // most recently used last
     return JSON.parse(entry.json) as T;
   }
@@ -28,10 +34,7 @@ export class UnsealCache<T extends object> {
   /** Remembers a seal that unsealed to `value`; one without a readable expiry is not remembered. */
   set(seal: string, value: T): void {
     const expiresAtMs = sealExpiry(seal);
-    if (expiresAtMs === undefined) return;
-    this.#entries.delete(seal);
-    this.#entries.set(seal, { json: JSON.stringify(value), expiresAtMs });
-    if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    if (expiresAtMs !== undefined) this.#entries.set(seal, { json: JSON.stringify(value), expiresAtMs });
   }
 
   get size(): number {
