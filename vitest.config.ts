@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { conditions: ['source', ...defaultClientConditions] },
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
-    include: ['{packages,apps,tools}/*/{src,test}/**/*.test.{ts,tsx}'],
+    include: ['{packages,apps,tools,examples}/*/{src,test}/**/*.test.{ts,tsx}'],
     // Every test file's output is scanned for secrets when it ends.
     setupFiles: ['./tools/test-harness/src/log-scan-setup.ts'],
     testTimeout: 20_000,

@@ -1,3 +1,4 @@
+import { devIdp, signOut } from '@cloakroom/playwright';
 import type { Page } from '@playwright/test';
 import { expect, signIn, test } from './fixtures.js';
 import { startStack } from './stack.js';
@@ -12,14 +13,6 @@ async function expectAppPage(page: Page) {
   await expect(page.getByRole('heading', { name: 'Cloakroom demo' })).toBeVisible();
   expect(await page.locator('body').innerText()).not.toMatch(/^\s*\{/);
   await expect.poll(() => new URL(page.url()).searchParams.has('cloakroom_error')).toBe(false);
-}
-
-/** Signs out through the user menu and the IdP's confirmation page, back on the app. */
-async function signOut(page: Page, issuer: string) {
-  await page.getByTestId('sign-out').click();
-  await page.waitForURL((url) => url.href.startsWith(issuer));
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await expect(page.getByTestId('sign-in')).toBeVisible();
 }
 
 /** The scenarios, declared in the calling spec file, against the demo served the `server` way. */
@@ -47,13 +40,15 @@ export function deadEndScenarios(server: 'static' | 'vite'): void {
       await expect(page.locator('input[name=password]')).toBeVisible();
     });
 
-    test('Back after signing out, and a replayed logout callback, land on the app signed out', async ({ page, stack }) => {
+    test('Back after signing out, and a replayed logout callback, land on the app signed out', async ({ page }) => {
       const callbacks: string[] = [];
       page.on('request', (request) => {
         if (request.url().includes('/bff/logout/callback')) callbacks.push(request.url());
       });
       await signIn(page, 'bob', 'bob-password');
-      await signOut(page, stack.idp.issuer);
+      // Through the user menu and the IdP's confirmation page, back on the app.
+      await signOut(page, { control: (app) => app.getByTestId('sign-out'), idp: devIdp });
+      await expect(page.getByTestId('sign-in')).toBeVisible();
       expect(callbacks).toHaveLength(1);
 
       await page.goBack();

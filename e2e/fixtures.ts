@@ -1,3 +1,4 @@
+import { devIdp, signInThroughIdp } from '@cloakroom/playwright';
 import { expect, test as base, type Page } from '@playwright/test';
 import { describeLeaks, SecretRegistry, startLogScan } from '@cloakroom/test-harness';
 import { startStack, type Stack, type StackOptions } from './stack.js';
@@ -26,16 +27,16 @@ export const test = base.extend<{ baseURL: string }, { stack: Stack; stackOption
 
 export { expect };
 
-/** Signs in from the app at `start` through the IdP's real login (and, the first time, consent) pages. */
+/**
+ * Signs in from the app at `start` through the IdP's real login (and, the first time, consent)
+ * pages with the kit, clicking the demo's sign-in button, until the demo shows the user's name.
+ */
 export async function signIn(page: Page, username: string, password: string, start = '/'): Promise<void> {
-  await page.goto(start);
-  await page.getByTestId('sign-in').click();
-  await page.locator('input[name=username]').fill(username);
-  await page.locator('input[name=password]').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const allow = page.getByRole('button', { name: 'Allow' });
-  const name = page.getByTestId('user-name');
-  await expect(allow.or(name)).toBeVisible();
-  if (await allow.isVisible()) await allow.click();
-  await expect(name).toBeVisible();
+  await signInThroughIdp(page, {
+    user: { username, password },
+    idp: devIdp,
+    start,
+    signInControl: (app) => app.getByTestId('sign-in'),
+    signedIn: (app) => app.getByTestId('user-name'),
+  });
 }

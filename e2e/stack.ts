@@ -12,7 +12,7 @@ export interface Stack {
   api: RunningApi;
   app: RunningDemo;
   /** The token-in-the-browser comparison app, with `tokenSpa: true`. */
-  tokenSpa?: RunningDemo;
+  tokenSpa?: RunningDemo | undefined;
   store: MemorySessionStore;
   /** Every line the BFF logged. */
   log: string[];

@@ -5,11 +5,11 @@ import type { UserConfig } from 'vite';
 /** Where the comparison SPA finds the IdP and the API, and the port it listens on. */
 export interface TokenSpaOptions {
   /** Defaults to the dev IdP, `http://127.0.0.1:4000`. */
-  issuer?: string;
+  issuer?: string | undefined;
   /** Defaults to the demo orders API, `http://127.0.0.1:4001`. */
-  apiUrl?: string;
+  apiUrl?: string | undefined;
   /** Defaults to the port of `TOKEN_SPA_ORIGIN`, which the dev IdP registers. */
-  port?: number;
+  port?: number | undefined;
 }
 
 /** The page's settings, as `import.meta.env` constants (typed for the page in src/env.d.ts). */

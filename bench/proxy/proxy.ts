@@ -33,14 +33,16 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { DEFAULT_RESOURCE_SERVERS, OIDC_SCOPES, bffClient, startIdp, type ClientMetadata, type RunningIdp } from '@cloakroom/idp';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
+import { freePort } from '@cloakroom/test-harness/loopback';
+import { startRedis, type RedisServer } from '@cloakroom/test-harness/redis';
 import { apacheMissing, startApache, type RunningApache } from './lib/apache.js';
 import { summariseProfile } from './lib/profile.js';
-import { REDIS_HINT, startRedis, type BenchRedis } from './lib/redis.js';
 import { fmt, median, medianRange, percentile, range, table, verdict } from './lib/stats.js';
 import {
-  freeLoopbackPort,
   loadAverage,
+  REDIS_HINT,
   machineTicks,
+  onCore,
   pinSelf,
   pinning,
   startNodeChild,
@@ -111,7 +113,7 @@ const LABELS: Record<Id, string> = {
 };
 
 const children: Child[] = [];
-let redis: BenchRedis | undefined;
+let redis: RedisServer | undefined;
 let apache: RunningApache | undefined;
 let idp: RunningIdp | undefined;
 let profileDir: string | undefined;
@@ -143,8 +145,8 @@ async function startAll(): Promise<{ targets: Target[]; upstream: Child; helperP
       notes.push(`(d) left out: ${REDIS_HINT}`);
       wanted.splice(wanted.indexOf('d'), 1);
     } else {
-      redis = await startRedis(LOAD_CORE);
-      helperPids.push(redis.pid);
+      redis = await startRedis({ wrap: (command, args) => onCore(LOAD_CORE, command, args) });
+      helperPids.push(redis.pid!);
     }
   }
   if (wanted.includes('g')) {
@@ -155,7 +157,7 @@ async function startAll(): Promise<{ targets: Target[]; upstream: Child; helperP
     }
   }
   const ports = new Map<Id, number>();
-  for (const id of wanted) ports.set(id, await freeLoopbackPort());
+  for (const id of wanted) ports.set(id, await freePort());
   const origin = (id: Id) => `http://localhost:${ports.get(id)}`;
   const signedIn = wanted.filter((id) => !['a', 'b'].includes(id));
   // Long-lived tokens: no refresh during the run (refresh has its own benchmark, storm.ts).

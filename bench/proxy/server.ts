@@ -148,7 +148,11 @@ async function cloakroom(settings: Extract<Config, { kind: 'cloakroom' }>): Prom
   if (settings.store === 'redis') {
     const { createClient } = await import('redis');
     const { RedisSessionStore } = await import('@cloakroom/bff/redis');
-    const client = createClient({ url: settings.redisUrl, disableOfflineQueue: true, commandOptions: { timeout: 5_000 } });
+    const client = createClient({
+      ...(settings.redisUrl ? { url: settings.redisUrl } : {}),
+      disableOfflineQueue: true,
+      commandOptions: { timeout: 5_000 },
+    });
     client.on('error', (error: Error) => console.warn('[bench] redis:', error.message));
     await client.connect();
     closers.push(async () => client.destroy());
@@ -196,7 +200,7 @@ async function express(settings: Extract<Config, { kind: 'express' }>): Promise<
     try {
       let token = req.oidc.accessToken;
       if (token?.isExpired()) token = await token.refresh();
-      (req as unknown as { bearer?: string }).bearer = token?.access_token;
+      (req as unknown as { bearer?: string | undefined }).bearer = token?.access_token;
       next();
     } catch (error) {
       next(error);

@@ -11,6 +11,8 @@
  *   pnpm --filter @cloakroom/bench-proxy bench:sessions     (needs node --expose-gc: the script has it)
  *   BENCH_SESSIONS=n to change the count (BENCH_QUICK=1: 20,000)
  */
+import { freePort } from '@cloakroom/test-harness/loopback';
+import { startRedis, type RedisServer } from '@cloakroom/test-harness/redis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -19,9 +21,8 @@ import { RedisSessionStore } from '@cloakroom/bff/redis';
 import { bffClient, startIdp } from '@cloakroom/idp';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { createClient } from 'redis';
-import { REDIS_HINT, startRedis, usedMemory } from './lib/redis.js';
 import { fmt, table, verdict } from './lib/stats.js';
-import { freeLoopbackPort, which } from './lib/system.js';
+import { REDIS_HINT, which } from './lib/system.js';
 
 const QUICK = Boolean(process.env.BENCH_QUICK);
 const COUNT = Number(process.env.BENCH_SESSIONS) || (QUICK ? 20_000 : 100_000);
@@ -45,7 +46,7 @@ const jwt = (length: number) => `eyJ${text(33)}.${text(length - 36 - 344 - 2)}.$
 
 /** A real session from a sign-in through the BFF at the dev IdP. */
 async function realSession(): Promise<Session> {
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   const origin = `http://localhost:${port}`;
   const idp = await startIdp({ port: 0, clients: [bffClient({ origin })] });
   const store = new MemorySessionStore();
@@ -171,7 +172,7 @@ async function main() {
       ],
     );
   } finally {
-    await client.destroy();
+    client.destroy();
     await redis.stop();
   }
 
@@ -189,3 +190,8 @@ async function main() {
 }
 
 await main();
+
+/** `used_memory` from Redis' `INFO memory`. */
+async function usedMemory(redis: RedisServer): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await redis.command(['INFO', 'memory']))?.[1]);
+}

@@ -17,6 +17,8 @@
  *   pnpm --filter @cloakroom/bench-proxy bench:storm
  *   BENCH_QUICK=1 (4 storms), BENCH_STORMS=n, BENCH_STORM_CALLS=n
  */
+import { freePort } from '@cloakroom/test-harness/loopback';
+import { startRedis, type RedisServer } from '@cloakroom/test-harness/redis';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -25,9 +27,8 @@ import { RedisSessionStore } from '@cloakroom/bff/redis';
 import { DEFAULT_RESOURCE_SERVERS, bffClient, startIdp, type RunningIdp } from '@cloakroom/idp';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { createClient } from 'redis';
-import { REDIS_HINT, startRedis, type BenchRedis } from './lib/redis.js';
 import { fmt, median, table, verdict } from './lib/stats.js';
-import { freeLoopbackPort, which } from './lib/system.js';
+import { REDIS_HINT, which } from './lib/system.js';
 
 const QUICK = Boolean(process.env.BENCH_QUICK);
 const STORMS = Number(process.env.BENCH_STORMS) || (QUICK ? 4 : 20);
@@ -100,10 +101,10 @@ async function main() {
   upstreamServer.keepAliveTimeout = 65_000;
   const upstream = `http://127.0.0.1:${await listen(upstreamServer)}`;
 
-  const redis: BenchRedis = await startRedis();
+  const redis: RedisServer = await startRedis();
   closers.push(() => redis.stop());
-  const memoryPort = await freeLoopbackPort();
-  const redisPorts = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const memoryPort = await freePort();
+  const redisPorts = [await freePort(), await freePort()];
   const memoryOrigin = `http://localhost:${memoryPort}`;
   const redisOrigin = `http://localhost:${redisPorts[0]}`; // both instances behind one public origin
   const idp: RunningIdp = await startIdp({

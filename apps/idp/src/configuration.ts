@@ -1,12 +1,12 @@
 import { errors } from 'oidc-provider';
-import type { Client, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { BaseTokenLike, Client, ClientMetadata, Configuration, KoaContextWithOIDC, UnknownObject } from 'oidc-provider';
 import { processAdapter } from './adapter.js';
 import { OIDC_SCOPES, allowsBrowserOrigin } from './clients.js';
 import { DEV_COOKIE_KEYS } from './keys.js';
 import { errorPage, logoutPage, postLogoutPage } from './pages.js';
 import { resourcesForScope } from './resource-servers.js';
 import type { ResourceServers } from './resource-servers.js';
-import { findAccount } from './users.js';
+import { PASSWORD_ACR, findAccount } from './users.js';
 
 /** Token and session lifetimes, in seconds. */
 export interface Lifetimes {
@@ -61,6 +61,32 @@ const SCOPE_CLAIMS: Readonly<Record<string, string[]>> = Object.freeze({
   email: ['email', 'email_verified'],
 });
 
+/** What a code or refresh token remembers of the sign-in it came from. */
+interface SignInRecord {
+  readonly acr?: unknown;
+  readonly amr?: unknown;
+  readonly authTime?: unknown;
+}
+
+/**
+ * RFC 9068 §2.2.1: a user's access token says how and when the user signed in (`acr`, `amr`,
+ * `auth_time`), taken from the authorization code or refresh token it is issued for, so that a
+ * resource server can demand step-up authentication (RFC 9470). They reach JWTs and introspection
+ * responses alike. Client-credentials tokens have no user, and none of these claims.
+ */
+function signInClaims(ctx: KoaContextWithOIDC | undefined, token: BaseTokenLike): UnknownObject | undefined {
+  if (token.kind !== 'AccessToken') return undefined;
+  const entities = ctx?.oidc.entities ?? {};
+  const source = (entities.AuthorizationCode ?? entities.RefreshToken) as SignInRecord | undefined;
+  if (!source) return undefined;
+  const { acr, amr, authTime } = source;
+  return {
+    ...(acr !== undefined ? { acr } : {}),
+    ...(amr !== undefined ? { amr } : {}),
+    ...(authTime !== undefined ? { auth_time: authTime } : {}),
+  };
+}
+
 function sendPage(ctx: KoaContextWithOIDC, html: string): void {
   ctx.type = 'html';
   ctx.body = html;
@@ -92,6 +118,9 @@ export function buildConfiguration({
     // Otherwise (OIDC Core §5.4, Okta) an ID token issued with a userinfo access token has `sub` and
     // protocol claims only, and the profile and email claims come from the userinfo endpoint.
     conformIdTokenClaims: !profile.claimsInIdToken,
+    // The one way to sign in here is a password (see PASSWORD_ACR); advertised as acr_values_supported.
+    acrValues: [PASSWORD_ACR],
+    extraTokenClaims: signInClaims,
     ...(profile.clientAuthMethods ? { clientAuthMethods: [...profile.clientAuthMethods] } : {}),
     // Authorization code only (no implicit or hybrid), with PKCE for every client; v9 knows only S256.
     responseTypes: ['code'],
@@ -154,6 +183,10 @@ export function buildConfiguration({
       // Without an end-session endpoint nothing could end an IdP session, so nothing to announce.
       backchannelLogout: { enabled: profile.endSession },
       clientCredentials: { enabled: true },
+      // RFC 9449 (on by default in oidc-provider v9; stated here because tests rely on it): a token
+      // request with a DPoP proof gets a DPoP-bound access token (`token_type: DPoP`, `cnf.jkt`, in the
+      // JWT and in introspection), and one without a proof a bearer token, as before.
+      dPoP: { enabled: true },
       resourceIndicators: {
         enabled: true,
         // With several granted resources and none named at the token endpoint, the first one wins;

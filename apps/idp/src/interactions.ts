@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from 'oidc-provider';
 import type { Interaction, Provider } from 'oidc-provider';
 import { consentPage, errorPage, loginPage } from './pages.js';
-import { DEMO_USERS, authenticate, findUser } from './users.js';
+import { DEMO_USERS, PASSWORD_ACR, authenticate, findUser } from './users.js';
 
 /** Handles a request if it is one of ours; resolves `false` to let the provider have it. */
 export type InteractionHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -95,7 +95,12 @@ async function submitLogin(provider: Provider, req: IncomingMessage, res: Server
     sendHtml(res, 401, page);
     return;
   }
-  await provider.interactionFinished(req, res, { login: { accountId: user.sub, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
+  await provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId: user.sub, acr: PASSWORD_ACR, amr: ['pwd'] } },
+    { mergeWithLastSubmission: false },
+  );
 }
 
 async function submitConsent(provider: Provider, req: IncomingMessage, res: ServerResponse, interaction: Interaction): Promise<void> {

@@ -182,6 +182,8 @@ declare module 'oidc-provider' {
     };
     claims?: Record<string, null | string[]>;
     scopes?: string[];
+    acrValues?: string[];
+    extraTokenClaims?: (ctx: KoaContextWithOIDC, token: BaseTokenLike) => UnknownObject | undefined | Promise<UnknownObject | undefined>;
     conformIdTokenClaims?: boolean;
     pkce?: { required?: (ctx: KoaContextWithOIDC, client: Client) => boolean };
     issueRefreshToken?: (ctx: KoaContextWithOIDC, client: Client, code: { scopes: Set<string> }) => boolean | Promise<boolean>;

@@ -1,5 +1,5 @@
 /** Escapes text for HTML element content and double- or single-quoted attribute values. */
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | undefined): string {
   return String(value ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -56,7 +56,7 @@ ${body}
 export interface LoginPageOptions {
   uid: string;
   clientName: string;
-  username?: string;
+  username?: string | undefined;
   error?: string;
   /** Demo credentials to show as a hint: this is a development IdP. */
   hints: readonly { username: string; password: string }[];

@@ -13,4 +13,6 @@ export type { Page, SignInOptions, SignInResult, SubmitFormOptions } from './tes
 /** The dev IdP's private signing key (a JWK), for tests that must sign what the IdP would sign. */
 export { processSigningKey as idpSigningKey } from './keys.js';
 export { clientToken, decodeJwt, revokeToken, userTokens } from './testing/tokens.js';
-export type { UserTokenOptions } from './testing/tokens.js';
+export type { ClientTokenOptions, UserTokenOptions } from './testing/tokens.js';
+export { dpopProof, generateDpopKey } from './testing/dpop.js';
+export type { DpopKey, DpopProofOptions } from './testing/dpop.js';

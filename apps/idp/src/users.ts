@@ -38,6 +38,13 @@ export const BOB: DemoUser = Object.freeze({
   emailVerified: true,
 });
 
+/**
+ * The `acr` (authentication context class reference) of a sign-in with username and password, the
+ * only way to sign in here. ID tokens and users' access tokens carry it (OIDC Core §2, RFC 9068
+ * §2.2.1), so an API can ask for more with step-up authentication (RFC 9470) and see the answer.
+ */
+export const PASSWORD_ACR = 'urn:cloakroom:acr:password';
+
 /** All demo users. */
 export const DEMO_USERS: readonly DemoUser[] = Object.freeze([ALICE, BOB]);
 

@@ -107,7 +107,7 @@ async function openidClientFlow(config: oidc.Configuration, par: boolean, scope 
 
 /** A fresh client key pair for private_key_jwt: the private CryptoKey and the public JWK to register. */
 async function clientKeyPair(kid: string): Promise<{ privateKey: CryptoKey; jwk: JsonWebKey & { kid: string } }> {
-  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
   const jwk = { ...(await crypto.subtle.exportKey('jwk', pair.publicKey)), kid, alg: 'ES256', use: 'sig' };
   return { privateKey: pair.privateKey, jwk };
 }

@@ -51,8 +51,8 @@ export async function startFakeApp(): Promise<FakeApp> {
 /** Parameters of an authorization request; PKCE and state/nonce are generated when omitted. */
 export interface AuthorizeParams {
   redirectUri: string;
-  scope?: string;
-  resource?: string | string[];
+  scope?: string | undefined;
+  resource?: string | string[] | undefined;
   clientId?: string;
   challenge?: string | null;
   challengeMethod?: string;

@@ -15,7 +15,7 @@ export function useOrders() {
   // Applies an orders request to the state once it settles (never synchronously, so it may start in an effect).
   const fetchOrders = useCallback(
     (signal?: AbortSignal) =>
-      bffFetch.json<Order[]>(ORDERS_PATH, { signal }).then(
+      bffFetch.json<Order[]>(ORDERS_PATH, signal ? { signal } : {}).then(
         (loaded) => {
           setOrders(loaded);
           setError(null);

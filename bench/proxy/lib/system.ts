@@ -1,25 +1,13 @@
 /**
- * Processes, cores and CPU time for the benchmarks: free loopback ports, `taskset` pinning, CPU
+ * Processes, cores and CPU time for the benchmarks: `taskset` pinning, CPU
  * ticks of a process tree from /proc (so that Apache's worker processes count as well as Node's
  * single one), the machine's busy time, and child processes that answer over IPC.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 
-/** A loopback port that was free a moment ago. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
+export const REDIS_HINT = 'redis-server not found: install it (Debian/Ubuntu: apt-get install -y redis-server).';
 
 /** An executable on the PATH (or at an absolute path), or undefined. */
 export function which(command: string): string | undefined {

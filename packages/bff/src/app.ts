@@ -1,34 +1,30 @@
 import { Hono } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ConfigError, resolveConfig, type BffConfig, type ResolvedConfig } from './config.js';
-import type { BffDeps } from './context.js';
-import { redirectToBaseUrl } from './canonical-origin.js';
-import { requireCsrfHeader } from './csrf.js';
+import type { BffDeps, BffEnv } from './context.js';
 import { BffError, problem } from './errors.js';
 import { consoleLogger, redactingLogger } from './logger.js';
 import { createClientTokens } from './oidc/client-tokens.js';
-import { navigationErrors } from './navigation-errors.js';
 import { createProvider } from './oidc/oidc.js';
 import { api } from './routes/api.js';
 import { backchannelLogout } from './routes/backchannel-logout.js';
 import { callback } from './routes/callback.js';
 import { login } from './routes/login.js';
-import { logout, logoutCallback } from './routes/logout.js';
+import { logout } from './routes/logout.js';
 import { session } from './routes/session.js';
 import { cookieSessions } from './sessions/cookie-sessions.js';
 import { revokeRefreshTokens } from './oidc/revocation.js';
-import { adminRevokeUser, type RevokeUser } from './routes/admin.js';
+import { admin, type RevokeUser } from './routes/admin.js';
 import { storedSessions } from './sessions/sessions.js';
 import { MemorySessionStore } from './sessions/stores/memory.js';
 import { upstreamSender } from './upstream-client.js';
 import { createUserTokens } from './oidc/user-tokens.js';
 
 /** The BFF: a Hono app, plus what a server may do to sessions outside a request. */
-export type Bff = Hono & {
+export type Bff = Hono<BffEnv> & {
   sessions: {
     /**
      * Signs a user out everywhere: ends all their sessions (revoking each refresh token at the IdP)
@@ -89,7 +85,7 @@ export function createBff(input: BffConfig): Bff {
     sendUpstream: upstreamSender(input.fetch),
   };
 
-  const app = new Hono().basePath(config.basePath);
+  const app = new Hono<BffEnv>().basePath(config.basePath);
   app.use(requestId());
   app.use(async (c, next) => {
     // The access log line costs nothing (clock, URL, redaction) where the logger drops it.
@@ -111,7 +107,11 @@ export function createBff(input: BffConfig): Bff {
     // The browser went away (a tab closed, an upload cancelled): nobody to answer, nothing to report
     // but the access log's line, with nginx's 499 "client closed request".
     if (c.req.raw.signal.aborted) return c.body(null, 499 as ContentfulStatusCode);
-    if (error instanceof BffError) return problem(c, error);
+    if (error instanceof BffError) {
+      // The BFF's own fault (a session that outgrew its cookies): the operator needs to know.
+      if (error.code === 'internal_error') logger.error('internal error', { requestId: c.get('requestId'), error });
+      return problem(c, error);
+    }
     if (error instanceof HTTPException) {
       // Hono's own middleware (bearer-auth on the admin route, body limits) answers in plain text.
       const code = error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'invalid_request';
@@ -123,26 +123,19 @@ export function createBff(input: BffConfig): Bff {
   });
   app.notFound((c) => problem(c, new BffError('not_found')));
 
-  const csrf = requireCsrfHeader(config.origin);
-
-  const navigation = navigationErrors(config);
-  app.get('/login', navigation, redirectToBaseUrl(config), login(deps));
-  app.get('/callback', navigation, callback(deps));
-  app.get('/session', csrf, session(deps));
-  app.post('/logout', csrf, logout(deps));
-  app.get('/logout/callback', navigation, logoutCallback(deps));
-  const [limitLogoutBody, receiveLogout] = backchannelLogout(deps);
-  app.post('/backchannel-logout', limitLogoutBody, receiveLogout);
   const revokeUser: RevokeUser = async (sub) => {
     const ended = await sessions.endAllOf(sub);
     if (ended.length > 0) await revokeRefreshTokens(provider, await provider.discover().catch(() => undefined), ended);
     logger.info('signed out everywhere', { sub, ended: ended.length });
     return ended.length;
   };
-  if (config.admin) app.post('/admin/revoke-user', bearerAuth({ token: config.admin.token }), adminRevokeUser(revokeUser));
-  const proxyApi = api(deps);
-  app.all('/api/:api', csrf, proxyApi);
-  app.all('/api/:api/*', csrf, proxyApi);
+  app.route('/', login(deps));
+  app.route('/', callback(deps));
+  app.route('/', session(deps));
+  app.route('/', logout(deps));
+  app.route('/', backchannelLogout(deps));
+  if (config.admin) app.route('/', admin(config.admin.token, revokeUser));
+  app.route('/', api(deps));
   // Mounted in a host app, an unknown BFF path must not fall through to the host (an SPA's index.html).
   app.all('*', (c) => problem(c, new BffError('not_found')));
   return Object.assign(app, { sessions: { revokeUser }, ready: () => provider.ready() });

@@ -11,15 +11,15 @@ export interface ApiConfig {
   /** Where requests go: `{basePath}/api/{name}/x?y` → `{baseUrl}/x?y`. */
   baseUrl: string;
   /** Which token to attach. Default `'user'`. */
-  token?: ApiTokenType;
+  token?: ApiTokenType | undefined;
   /** Scopes this API needs; they are requested at sign-in (user tokens) or in the grant (client tokens). */
-  scopes?: string[];
+  scopes?: string[] | undefined;
   /** Resource indicator (RFC 8707): the token sent to this API is issued for this audience only. */
-  resource?: string;
+  resource?: string | undefined;
   /** Request headers forwarded besides the default safe list (lower case). */
-  forwardHeaders?: string[];
+  forwardHeaders?: string[] | undefined;
   /** Response headers passed to the browser besides the default safe list (content, validators, …). */
-  responseHeaders?: string[];
+  responseHeaders?: string[] | undefined;
   /**
    * The only requests the browser may make to this API through the BFF, as `'METHOD /path'` with
    * `:name` for one path segment and a final `*` for the rest, e.g.
@@ -27,18 +27,18 @@ export interface ApiConfig {
    * `403 route_not_allowed`. Limits what a script injected into the app can do as the user: it can
    * call these routes, not the rest of the upstream. Default: every route.
    */
-  routes?: string[];
+  routes?: string[] | undefined;
   /**
    * Mark answers `Cache-Control: private` (unless the API says `private` or `no-store`) and
    * `Vary: Cookie`, so that no shared cache keeps one user's answer for another. Default true; turn
    * off only for an API whose answers are the same for everyone.
    */
-  privateResponses?: boolean;
+  privateResponses?: boolean | undefined;
   /**
    * For `token: 'client'`: also serve callers without a session. Off by default, because anyone who
    * can reach the BFF would otherwise call the API with the BFF's own client identity.
    */
-  allowAnonymous?: boolean;
+  allowAnonymous?: boolean | undefined;
 }
 
 /** Configuration of {@link createBff}. */
@@ -50,60 +50,60 @@ export interface BffConfig {
    */
   baseUrl: string;
   /** Where the BFF's routes live. Default `/bff`. */
-  basePath?: string;
+  basePath?: string | undefined;
   /**
    * Requests that reach the BFF under another host than `baseUrl`'s (`127.0.0.1` for `localhost`)
    * are redirected to the same path on `baseUrl` before a sign-in starts, so that its cookies land
    * where the browser comes back. The `Host` and `X-Forwarded-Host` headers are compared. Default
    * true; turn it off behind a proxy that rewrites both.
    */
-  redirectToBaseUrl?: boolean;
+  redirectToBaseUrl?: boolean | undefined;
   /**
    * Where a person lands in the app when a route they navigate to (`/login`, `/callback`,
    * `/logout/callback`) fails: a same-origin path, given `?cloakroom_error=<code>`. Default `/`.
    */
-  errorPath?: string;
+  errorPath?: string | undefined;
   /**
    * The cookies' name (after the `__Host-` prefix): the session cookie, `{name}-login` and
    * `{name}-logout`. Default `cloakroom`. Give each BFF on one origin its own.
    */
-  cookieName?: string;
+  cookieName?: string | undefined;
   /** OpenID Provider issuer; its discovery document is fetched on first use. */
   issuer: string;
   /** The BFF's client id at the IdP. */
   clientId: string;
   /** The client secret, for `client_secret_basic` and `client_secret_post`. */
-  clientSecret?: string;
+  clientSecret?: string | undefined;
   /**
    * How the BFF authenticates at the IdP's token endpoint (and its PAR and revocation endpoints).
    * Default `client_secret_basic`. `private_key_jwt` (RFC 7523) signs an assertion with
    * {@link BffConfig.clientPrivateKey}; `none` makes a public client (PKCE is always used), only
    * where the IdP allows it. A method the IdP's discovery document does not list is refused.
    */
-  clientAuthentication?: ClientAuthenticationMethod;
+  clientAuthentication?: ClientAuthenticationMethod | undefined;
   /** For `private_key_jwt`: the private key (a JWK, or a PKCS#8 PEM with `alg`) and its `kid`. */
-  clientPrivateKey?: ClientPrivateKey;
+  clientPrivateKey?: ClientPrivateKey | undefined;
   /**
    * Pushed authorization requests (RFC 9126). `'auto'` (default) uses them when the IdP advertises a
    * PAR endpoint (and so when it requires them); `true` insists on them; `false` never uses them.
    */
-  pushedAuthorizationRequests?: boolean | 'auto';
+  pushedAuthorizationRequests?: boolean | 'auto' | undefined;
   /**
    * Scopes requested at sign-in besides the APIs' own. Default `openid profile email offline_access`,
    * less those the IdP's `scopes_supported` does not list (a configured list is sent as it is).
    */
-  scopes?: string[];
+  scopes?: string[] | undefined;
   /**
    * Extra parameters of every authorization request, e.g. `{ audience: 'https://api.example.com' }`
    * (Auth0) or `{ access_type: 'offline' }` (Google). The protocol's own parameters cannot be set here.
    */
-  authorizationParameters?: Record<string, string>;
+  authorizationParameters?: Record<string, string> | undefined;
   /**
    * Authorization request parameters the app may pass per sign-in, as query parameters of
    * `GET {basePath}/login` (or `login({ … })` in the SDK). Default: all of
    * `prompt`, `login_hint`, `acr_values`, `max_age`, `ui_locales`; `[]` allows none.
    */
-  loginParameters?: LoginParameter[];
+  loginParameters?: LoginParameter[] | undefined;
   /**
    * Fetch the userinfo endpoint once at sign-in (with the new access token) and merge its claims into
    * the session's user; its `sub` must be the ID token's. For IdPs that put profile claims there only
@@ -111,44 +111,44 @@ export interface BffConfig {
    * token is the one sent: with an API that has a `resource`, it is that API's token, which the IdP
    * must also accept at userinfo (some IdPs, oidc-provider among them, do not).
    */
-  userinfo?: boolean;
+  userinfo?: boolean | undefined;
   /**
    * Secret(s) sealing the cookies, each at least 32 characters. Several for rotation: the last in
    * an array (or the highest key in a record) seals, all unseal.
    */
   cookieSecret: string | string[] | Record<string, string>;
   /** Upstream APIs by name. */
-  apis?: Record<string, ApiConfig>;
+  apis?: Record<string, ApiConfig> | undefined;
   /**
    * Where the IdP sends the user after RP-initiated logout. Default `{baseUrl}{basePath}/logout/callback`,
    * which checks the logout `state` and redirects to the `returnTo` given to `/logout`.
    */
-  postLogoutRedirectUri?: string;
+  postLogoutRedirectUri?: string | undefined;
   /**
    * Put `id_token_hint` in the end-session URL (some IdPs require it). Off by default, because that
    * URL passes through the browser and its history; `client_id` identifies the client instead.
    */
-  logoutIdTokenHint?: boolean;
+  logoutIdTokenHint?: boolean | undefined;
   /** Where sessions live and how long. */
-  session?: SessionConfig;
+  session?: SessionConfig | undefined;
   /**
    * Opt-in admin API (`POST {basePath}/admin/revoke-user`), guarded by this bearer credential
    * (at least 32 characters), separate from any user's session.
    */
   admin?: { token: string };
   /** Largest request body proxied upstream, in bytes. Default 10 MiB. */
-  maxBodySize?: number;
+  maxBodySize?: number | undefined;
   /**
    * Refresh an access token this many seconds before it expires (never more than half its
    * lifetime). Default 30.
    */
-  refreshMargin?: number;
+  refreshMargin?: number | undefined;
   /**
    * Request bodies up to this many bytes (with a Content-Length) are buffered so that the request
    * can be retried once after an upstream `401 invalid_token`; larger ones stream and are not
    * retried. Default 64 KiB.
    */
-  replayableBodySize?: number;
+  replayableBodySize?: number | undefined;
   /**
    * Milliseconds to wait for the IdP, and for an upstream API's response headers. Default 10 000 /
    * 30 000. `upstreamTotal` bounds a whole upstream response, body included (default: none, so that
@@ -156,12 +156,12 @@ export interface BffConfig {
    */
   timeouts?: { idp?: number; upstream?: number; upstreamTotal?: number };
   /** Where log lines go (always redacted). Default: JSON lines on the console. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /**
    * The fetch used for the IdP and upstream APIs. Default: the global `fetch`, except that on Node
    * the proxy calls APIs with undici's `request` (the same connection pool, less work per call).
    */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 /** Token endpoint client authentication methods the BFF can use (OAuth 2.0 / RFC 7523 names). */
@@ -179,9 +179,9 @@ export interface ClientPrivateKey {
   /** A private JWK, or a PKCS#8 PEM string (`-----BEGIN PRIVATE KEY-----`). */
   key: JWK | string;
   /** The key id the IdP knows the public key by (default: the JWK's `kid`). */
-  kid?: string;
+  kid?: string | undefined;
   /** The signing algorithm, e.g. `RS256` or `ES256` (default: the JWK's `alg`; required for a PEM). */
-  alg?: string;
+  alg?: string | undefined;
 }
 
 /** Authorization request parameters an app may pass per sign-in. */
@@ -215,16 +215,16 @@ export interface SessionConfig {
    * `RedisSessionStore` from `@cloakroom/bff/redis`) for several instances. `'cookie'`: stateless,
    * the whole session sealed into (chunked) cookies; it cannot be revoked server-side.
    */
-  store?: SessionStore | 'cookie';
+  store?: SessionStore | 'cookie' | undefined;
   /** The session ends this many seconds after sign-in, whatever happens. Default 8 hours. */
-  absoluteLifetime?: number;
+  absoluteLifetime?: number | undefined;
   /** The session ends after this many seconds without a request (sliding). Default 1 hour. */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /**
    * Live sessions one user may hold (one per browser or device); a sign-in past it ends that user's
    * oldest. Keeps one account from filling a bounded store and pushing other users out. Default 20.
    */
-  maxPerUser?: number;
+  maxPerUser?: number | undefined;
 }
 
 /** A configuration problem found at start-up; `field` names the offending setting. */
@@ -238,9 +238,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** Every property present and none `undefined`: what a setting is once its default is applied. */
+type Defaulted<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+
 /** The configuration after validation and defaults. */
 export interface ResolvedConfig extends Omit<
-  Required<BffConfig>,
+  Defaulted<BffConfig>,
   'cookieSecret' | 'apis' | 'timeouts' | 'session' | 'admin' | 'logger' | 'fetch' | 'clientSecret' | 'clientPrivateKey'
 > {
   clientSecret: string | undefined;
@@ -255,11 +258,11 @@ export interface ResolvedConfig extends Omit<
   cookiePasswords: Record<string, string>;
   apis: Record<
     string,
-    Required<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders' | 'responseHeaders' | 'privateResponses' | 'allowAnonymous'>> & {
+    Defaulted<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders' | 'responseHeaders' | 'privateResponses' | 'allowAnonymous'>> & {
       baseUrl: URL;
-      resource?: string;
+      resource?: string | undefined;
       /** The allowed routes, compiled; undefined allows every route. */
-      routes?: AllowedRoute[];
+      routes?: AllowedRoute[] | undefined;
     }
   >;
   timeouts: { idp: number; upstream: number; upstreamTotal: number | undefined };

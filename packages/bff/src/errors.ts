@@ -34,6 +34,7 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, title: 'Request body too large' },
   not_found: { status: 404, title: 'Not found' },
   unauthorized: { status: 401, title: 'Credential missing or wrong' },
+  request_body_consumed: { status: 500, title: 'Request body already read' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<BffErrorCode, ErrorDefinition>;
 
@@ -66,8 +67,8 @@ export class BffError extends Error {
   }
 }
 
-/** Renders an `application/problem+json` response (RFC 9457) with a stable `code`. */
-export function problem(c: Context, error: BffError): Response {
+/** The `application/problem+json` body (RFC 9457) and headers of `error`. */
+function problemParts(error: BffError): { body: string; headers: Record<string, string> } {
   const definition: ErrorDefinition = ERROR_CATALOGUE[error.code];
   const body: BffProblem = {
     type: `https://cloakroom.dev/problems/${error.code}`,
@@ -76,10 +77,25 @@ export function problem(c: Context, error: BffError): Response {
     code: error.code,
     ...(error.detail ? { detail: error.detail } : {}),
   };
-  return c.body(JSON.stringify(body), error.status, {
-    'Content-Type': 'application/problem+json',
-    'Cache-Control': 'no-store',
-    ...(definition.retryAfter ? { 'Retry-After': String(definition.retryAfter) } : {}),
-    ...error.headers,
-  });
+  return {
+    body: JSON.stringify(body),
+    headers: {
+      'Content-Type': 'application/problem+json',
+      'Cache-Control': 'no-store',
+      ...(definition.retryAfter ? { 'Retry-After': String(definition.retryAfter) } : {}),
+      ...error.headers,
+    },
+  };
+}
+
+/** Renders an `application/problem+json` response (RFC 9457) with a stable `code`. */
+export function problem(c: Context, error: BffError): Response {
+  const { body, headers } = problemParts(error);
+  return c.body(body, error.status, headers);
+}
+
+/** {@link problem} outside a request's context (a host adapter's own answer). */
+export function problemResponse(error: BffError): Response {
+  const { body, headers } = problemParts(error);
+  return new Response(body, { status: error.status, headers });
 }

@@ -1,4 +1,5 @@
 export { createBff, type Bff } from './app.js';
+export type { BffEnv } from './context.js';
 export { appSecurityHeaders, type ContentSecurityPolicyDirectives } from './app-security-headers.js';
 export {
   ConfigError,

@@ -220,10 +220,15 @@ export async function forward(options: ForwardOptions): Promise<UpstreamResponse
     upstream.abort(new DOMException('upstream timeout', 'TimeoutError'));
   };
   const headersTimer = setTimeout(timeUp, timeout);
-  if (totalTimeout !== undefined) unref(setTimeout(timeUp, totalTimeout));
+  const totalTimer = totalTimeout === undefined ? undefined : setTimeout(timeUp, totalTimeout);
   try {
-    return await send(url, { method, headers, body: bufferedBody ?? body?.stream, signal: upstream.signal });
+    const response = await send(url, { method, headers, body: bufferedBody ?? body?.stream, signal: upstream.signal });
+    if (totalTimer === undefined) return response;
+    const done = () => clearTimeout(totalTimer);
+    if (!response.body) done();
+    return response.body ? { ...response, body: settling(response.body, done) } : response;
   } catch (error) {
+    clearTimeout(totalTimer);
     browser.removeEventListener('abort', stop);
     if (body?.exceeded()) throw tooLarge(maxBodySize);
     if (timedOut) throw new BffError('upstream_timeout', { detail: 'The API did not answer in time.', cause: error });
@@ -233,9 +238,32 @@ export async function forward(options: ForwardOptions): Promise<UpstreamResponse
   }
 }
 
-/** Lets the process exit while a timer is pending (Node, Bun, Deno); a no-op where timers are numbers. */
-function unref(timer: ReturnType<typeof setTimeout>): void {
-  (timer as { unref?: () => void }).unref?.();
+/**
+ * `body`, calling `settled` once it ends, fails or is cancelled: the whole-response timer stops with
+ * the response instead of holding its closure until it fires. Chunk by chunk, nothing read ahead.
+ */
+function settling(body: ReadableStream<Uint8Array>, settled: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { value, done } = await reader.read();
+          if (!done) return controller.enqueue(value);
+          settled();
+          controller.close();
+        } catch (error) {
+          settled();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        settled();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 const tooLarge = (maxBodySize: number) =>

@@ -68,7 +68,7 @@ function isNode(): boolean {
 function loadUndici(): typeof Undici | undefined {
   const node = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
   if (!node?.getBuiltinModule) return undefined;
-  const { createRequire } = node.getBuiltinModule('node:module') as { createRequire(from: string): (id: string) => unknown };
+  const { createRequire } = node.getBuiltinModule('node:module') as { createRequire: (from: string) => (id: string) => unknown };
   try {
     return createRequire(import.meta.url)('undici') as typeof Undici;
   } catch {
@@ -85,9 +85,9 @@ function undiciSender({ request }: typeof Undici): SendUpstream {
     // A web stream is an async iterable on Node, which undici sends chunk by chunk as it comes.
     const sent = body instanceof ArrayBuffer ? new Uint8Array(body) : (body ?? null);
     const response = await request(url, {
-      method: method as Undici.Dispatcher.HttpMethod,
+      method: method,
       headers,
-      body: sent as Undici.Dispatcher.DispatchOptions['body'],
+      body: sent as NonNullable<Undici.Dispatcher.DispatchOptions['body']>,
       signal,
     });
     const empty = method === 'HEAD' || NULL_BODY_STATUSES.has(response.statusCode);
@@ -127,7 +127,7 @@ function webStream(body: Undici.Dispatcher.ResponseData['body']): ReadableStream
   // the upstream fails (or the browser cancels) before anything reads. The reader learns of the
   // error from the iterator below, which sees the stream errored.
   body.on('error', () => undefined);
-  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer, undefined>;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {

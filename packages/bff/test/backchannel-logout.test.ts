@@ -1,5 +1,5 @@
 import { idpSigningKey, signIn, submitForm, TestBrowser } from '@cloakroom/idp/testing';
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWTPayload } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../src/oidc/logout-token.js';
 import { MemorySessionStore } from '../src/index.js';
@@ -45,7 +45,7 @@ async function logoutToken(
     ...overrides,
   };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
-  return new SignJWT(claims as JWTPayload)
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: key?.kid ?? String(jwk.kid), ...(typ === undefined ? {} : { typ }) })
     .sign(signingKey);
 }

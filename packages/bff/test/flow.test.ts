@@ -1,3 +1,4 @@
+import { requestUrl } from '@cloakroom/test-harness';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,7 +18,7 @@ const pushed: URLSearchParams[] = [];
 beforeAll(async () => {
   upstream = await startUpstream();
   const recordingFetch: typeof fetch = (input, init) => {
-    if (String(input).endsWith('/request')) pushed.push(new URLSearchParams(init?.body as URLSearchParams));
+    if (requestUrl(input).endsWith('/request')) pushed.push(new URLSearchParams(init?.body as URLSearchParams));
     return fetch(input, init);
   };
   stack = await startStack(

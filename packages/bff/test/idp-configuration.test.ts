@@ -1,3 +1,4 @@
+import { requestUrl } from '@cloakroom/test-harness';
 import { bffClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, generateSigningKey, startIdp, type RunningIdp } from '@cloakroom/idp';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +37,7 @@ function bffFor(config: Partial<BffConfig>) {
 async function authorizationRequest(config: Partial<BffConfig>, query = '') {
   const pushed: URLSearchParams[] = [];
   const recordingFetch: typeof fetch = (input, init) => {
-    if (String(input).endsWith('/request')) pushed.push(new URLSearchParams(init?.body as URLSearchParams));
+    if (requestUrl(input).endsWith('/request')) pushed.push(new URLSearchParams(init?.body as URLSearchParams));
     return fetch(input, init);
   };
   const { app } = bffFor({ ...config, fetch: recordingFetch });

@@ -1,5 +1,8 @@
-import { startApi, type RunningApi } from '@cloakroom/demo-api';
+import { requireAccessToken } from '@cloakroom/guard';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
+import { startLoopbackServer, type LoopbackServer } from '@cloakroom/test-harness/loopback';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORDERS_RESOURCE, REPORTS_RESOURCE, startStack } from './stack.js';
@@ -10,8 +13,15 @@ let orders: CapturingUpstream;
 let reports: CapturingUpstream;
 let backOffice: CapturingUpstream;
 let stack: Awaited<ReturnType<typeof startStack>>;
-let ordersApi: RunningApi;
-let reportsApi: RunningApi;
+let ordersApi: LoopbackServer;
+let reportsApi: LoopbackServer;
+
+/** A resource server that accepts RFC 9068 access tokens of `issuer` for its own `audience` only. */
+function startResourceServer(issuer: string, audience: string): Promise<LoopbackServer> {
+  const app = new Hono().use(requireAccessToken({ issuer, audience, typ: 'at+jwt' })).get('/orders', (c) => c.json([]));
+  const listener = getRequestListener(app.fetch);
+  return startLoopbackServer((req, res) => void listener(req, res));
+}
 
 beforeAll(async () => {
   [orders, reports, backOffice] = await Promise.all([startUpstream(), startUpstream(), startUpstream()]);
@@ -21,10 +31,10 @@ beforeAll(async () => {
     backOffice: { baseUrl: backOffice.url, token: 'client', scopes: ['orders:read'], resource: ORDERS_RESOURCE },
     status: { baseUrl: backOffice.url, token: 'client', scopes: ['orders:read'], resource: ORDERS_RESOURCE, allowAnonymous: true },
   }));
-  // The real demo API, once as the orders API and once as the reports API: each checks its own audience.
+  // Two resource servers behind @cloakroom/guard, the orders API and the reports API: each checks its own audience.
   [ordersApi, reportsApi] = await Promise.all([
-    startApi({ port: 0, issuer: stack.idp.issuer, audience: ORDERS_RESOURCE }),
-    startApi({ port: 0, issuer: stack.idp.issuer, audience: REPORTS_RESOURCE }),
+    startResourceServer(stack.idp.issuer, ORDERS_RESOURCE),
+    startResourceServer(stack.idp.issuer, REPORTS_RESOURCE),
   ]);
 });
 afterAll(async () => {
@@ -34,7 +44,7 @@ afterAll(async () => {
 });
 
 const bearer = (upstream: CapturingUpstream) => upstream.requests.at(-1)!.headers.authorization!.split(' ')[1]!;
-const callWith = (api: RunningApi, token: string) => fetch(`${api.url}/orders`, { headers: { authorization: `Bearer ${token}` } });
+const callWith = (api: LoopbackServer, token: string) => fetch(`${api.url}/orders`, { headers: { authorization: `Bearer ${token}` } });
 
 describe('per-API tokens', () => {
   it('sends each API a user token for its own audience only, and API B refuses the token of API A', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ConfigError } from '../src/config.js';
 import { SessionLockTimeoutError, SessionStoreUnavailableError, type Session } from '../src/sessions/session-store.js';
 import { RedisSessionStore, type RedisSessionStoreOptions } from '../src/sessions/stores/redis.js';
-import { startRedis, type RedisServer } from './redis-server.js';
+import { startRedis, type RedisServer } from '@cloakroom/test-harness/redis';
 
 const SECRET_A = 'secret-A-0123456789-0123456789-0123456789';
 const SECRET_B = 'secret-B-0123456789-0123456789-0123456789';

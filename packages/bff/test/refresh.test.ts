@@ -221,7 +221,7 @@ describe('silent refresh', () => {
     const hangingFetch: typeof fetch = (input, init) => {
       const url = input instanceof Request ? input.url : String(input);
       if (!hang || !url.endsWith('/token')) return fetch(input, init);
-      return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+      return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error)));
     };
     const slow = await startStack(() => ({ orders: { baseUrl: upstream.url, scopes: ['orders:read'], resource: ORDERS_RESOURCE } }), {
       idp: { accessTokenTtl: ACCESS_TOKEN_TTL },

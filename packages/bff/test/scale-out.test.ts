@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../src/sessions/stores/redis.js';
 import { replayCallback, signInCapturingCallback } from './callback-capture.js';
-import { startRedis, type RedisServer } from './redis-server.js';
+import { startRedis, type RedisServer } from '@cloakroom/test-harness/redis';
 import { COOKIE_SECRET, ORDERS_RESOURCE, startBff, type RunningBff } from './stack.js';
 import { startUpstream, type CapturingUpstream } from './upstream.js';
 
@@ -66,7 +66,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(instances.map((instance) => instance.close()));
-  await Promise.all(clients.map((client) => client.destroy()));
+  for (const client of clients) client.destroy();
   await idp?.close();
   await upstream.close();
   await redis.stop();

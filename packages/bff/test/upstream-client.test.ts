@@ -1,3 +1,4 @@
+import { requestUrl } from '@cloakroom/test-harness';
 import { gzipSync } from 'node:zlib';
 import { startLoopbackServer, type LoopbackServer } from '@cloakroom/test-harness/loopback';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ describe('upstreamSender', () => {
   it('takes the configured fetch when there is one (it may add tracing or mTLS)', async () => {
     const seen: string[] = [];
     const counting: typeof fetch = (input, init) => {
-      seen.push(String(input));
+      seen.push(requestUrl(input));
       return fetch(input, init);
     };
     const response = await upstreamSender(counting)(upstream.url, { ...get, signal: new AbortController().signal });

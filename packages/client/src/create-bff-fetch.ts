@@ -44,7 +44,7 @@ export function createBffFetch({ basePath, fetch, onSessionEnded }: BffFetchOpti
     if (!headers.has('Accept')) headers.set('Accept', JSON_TYPE);
     if (body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', JSON_TYPE);
 
-    const response = await bffFetch(path, { ...init, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await bffFetch(path, { ...init, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const { status } = response;
     if (!response.ok) throw new BffError({ status, code: 'http_error', title: `HTTP ${status}` });
     const text = await response.text();

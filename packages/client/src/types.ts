@@ -48,24 +48,24 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 /** Options of {@link createBffClient}. */
 export interface BffClientOptions {
   /** Where the BFF is mounted on this origin. Default `'/bff'`. */
-  basePath?: string;
+  basePath?: string | undefined;
   /** The `fetch` to use. Default: `globalThis.fetch`, looked up at call time. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** How to leave the page for login and logout. Default: `window.location.assign`. */
-  navigate?: (url: string) => void;
+  navigate?: ((url: string) => void) | undefined;
   /** Refetch the session when the window regains focus or the page becomes visible. Default `true`. */
-  refetchOnFocus?: boolean;
+  refetchOnFocus?: boolean | undefined;
   /**
    * A focus refetch is skipped when the last `/session` request started less than this many
    * milliseconds ago. Default `5000`.
    */
-  focusThrottleMs?: number;
+  focusThrottleMs?: number | undefined;
   /**
    * Tell the app's other tabs about sign-in, sign-out and session expiry (BroadcastChannel
    * `cloakroom:<basePath>`), and refetch when they tell this one. Default `true`; a no-op where
    * BroadcastChannel does not exist.
    */
-  crossTab?: boolean;
+  crossTab?: boolean | undefined;
 }
 
 /**
@@ -85,17 +85,17 @@ export type BffClientEvent = 'signedIn' | 'signedOut' | 'sessionExpired';
  */
 export interface LoginOptions {
   /** Same-origin path to come back to after signing in. Default: the current path and query. */
-  returnTo?: string;
+  returnTo?: string | undefined;
   /** `login` (re-authenticate), `consent`, `select_account`, `create`, or `none` (no interaction). */
-  prompt?: string;
+  prompt?: string | undefined;
   /** The user's identifier, to prefill the IdP's sign-in form. */
-  login_hint?: string;
+  login_hint?: string | undefined;
   /** Authentication context class references requested (e.g. a stronger factor). */
-  acr_values?: string;
+  acr_values?: string | undefined;
   /** Seconds since the user last authenticated, beyond which the IdP must ask again. */
-  max_age?: number;
+  max_age?: number | undefined;
   /** Preferred languages of the IdP's pages, e.g. `'de fr'`. */
-  ui_locales?: string;
+  ui_locales?: string | undefined;
 }
 
 /** Options of {@link BffClient.logout}. */
@@ -105,7 +105,7 @@ export interface LogoutOptions {
    * has the IdP send the browser back there, or followed directly when the IdP has no end-session endpoint.
    * Default: the BFF's own default, `/`, after the IdP; and staying on the page when there is no IdP trip.
    */
-  returnTo?: string;
+  returnTo?: string | undefined;
 }
 
 /** `RequestInit` for {@link BffFetch.json}: `body` is any JSON-serialisable value. */

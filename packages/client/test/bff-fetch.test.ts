@@ -73,7 +73,8 @@ describe('bffFetch', () => {
   it('lets a caller abort, with the abort error as plain fetch gives it', async () => {
     const controller = new AbortController();
     const client = createBffClient({
-      fetch: (_url, init) => new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
+      fetch: (_url, init) =>
+        new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error))),
     });
     const pending = client.bffFetch('/api/orders/orders', { signal: controller.signal });
     controller.abort();

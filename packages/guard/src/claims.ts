@@ -30,6 +30,12 @@ export interface AccessTokenClaims {
   readonly scope?: string;
   /** Granted scopes as some issuers spell them (array or space-separated). */
   readonly scp?: string | readonly string[];
+  /** Confirmation (RFC 7800): `jkt`, the thumbprint of the key a DPoP-bound token is bound to (RFC 9449 §6). */
+  readonly cnf?: { readonly jkt?: string; readonly [method: string]: unknown };
+  /** Authentication context class reference of the user's authentication (RFC 9068 §2.2.1, RFC 9470). */
+  readonly acr?: string;
+  /** When the user authenticated, in seconds since the epoch (RFC 9068 §2.2.1, RFC 9470). */
+  readonly auth_time?: number;
   readonly [claim: string]: unknown;
 }
 
@@ -66,15 +72,21 @@ export function checkTimestamps(claims: AccessTokenClaims, tolerance: number, no
 }
 
 /**
- * The claims every accepted token must satisfy, however it was validated:
- * - no `cnf` (RFC 7800 / RFC 8705 / RFC 9449): a sender-constrained token is only valid with its
- *   proof of possession (mTLS, DPoP), which a bearer-token guard does not check, so it refuses it;
- * - `sub`, `client_id`, `jti` are strings when present; `scope` / `scp` are well formed.
+ * The claims every accepted token must satisfy, however it was validated: `sub`, `client_id`,
+ * `jti`, `acr` are strings when present, `auth_time` a NumericDate; `scope` / `scp` are well
+ * formed; `cnf` (RFC 7800), when present, is an object. Whether a sender-constrained token (one
+ * with `cnf`) is acceptable depends on how it was presented: see `token-binding.ts`.
  */
 export function checkCommonClaims(claims: AccessTokenClaims): void {
-  if (claims.cnf !== undefined) throw new InvalidToken('"cnf": sender-constrained tokens are not bearer tokens');
-  for (const claim of ['sub', 'client_id', 'jti'] as const) {
+  for (const claim of ['sub', 'client_id', 'jti', 'acr'] as const) {
     if (claims[claim] !== undefined && typeof claims[claim] !== 'string') throw new InvalidToken(`"${claim}" is not a string`);
   }
+  const authTime = claims.auth_time;
+  if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) {
+    throw new InvalidToken('"auth_time" is not a NumericDate');
+  }
   if (!hasWellFormedScopes(claims)) throw new InvalidToken('"scope" / "scp" is malformed');
+  const { cnf } = claims;
+  if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)))
+    throw new InvalidToken('"cnf" is not an object');
 }

@@ -45,7 +45,7 @@ async function fetchMetadata(issuer: string, http: HttpSettings): Promise<Issuer
   // normalised URLs (a trailing slash passes); the issuer is an exact string everywhere else
   // (`iss` of every token), so it must be exact here too.
   if (metadata.issuer !== issuer) throw new Error(`the metadata of ${issuer} names the issuer ${metadata.issuer}`);
-  return metadata as IssuerMetadata;
+  return metadata;
 }
 
 /** Discovery of `issuer`'s metadata over `http`. */

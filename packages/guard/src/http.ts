@@ -38,9 +38,12 @@ export async function fetchWithRetry(http: HttpSettings, url: string, init: Requ
 export function oauthHttpOptions(
   http: HttpSettings,
   url: URL,
-): { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]: boolean } {
+): {
+  [oauth.customFetch]: (url: string, init: oauth.CustomFetchOptions<string, unknown>) => Promise<Response>;
+  [oauth.allowInsecureRequests]: boolean;
+} {
   return {
-    [oauth.customFetch]: (input, init) => fetchWithRetry(http, String(input), init),
+    [oauth.customFetch]: (url, init) => fetchWithRetry(http, url, init as RequestInit),
     [oauth.allowInsecureRequests]: url.protocol === 'http:',
   };
 }

@@ -42,9 +42,11 @@ async function sha256(token: string): Promise<string> {
 /**
  * The checks on an introspection response (RFC 7662 §2.2), each failure {@link InvalidToken}:
  * `active` must be `true` (inactive covers revoked, expired, unknown); `token_type`, when present,
- * `Bearer`; `iss`, when present, exactly ours; `aud` present and naming one of ours (this is also
- * what refuses a refresh token presented as an access token); `exp`, `nbf`, `iat` with the clock
- * tolerance; then the checks shared with JWTs (no `cnf`, typed claims).
+ * `DPoP` for a token bound to a DPoP key (`cnf.jkt`, RFC 9449 §6.2) and `Bearer` for any other;
+ * `iss`, when present, exactly ours; `aud` present and naming one of ours (this is also what
+ * refuses a refresh token presented as an access token); `exp`, `nbf`, `iat` with the clock
+ * tolerance; then the checks shared with JWTs (typed claims). Whether a `cnf` is acceptable is the
+ * token binding's decision, as for JWTs.
  */
 export function checkIntrospectionResponse(
   response: Record<string, unknown>,
@@ -53,8 +55,9 @@ export function checkIntrospectionResponse(
   if (response.active !== true) throw new InvalidToken('introspection: the token is not active');
   const claims = response as AccessTokenClaims;
   const tokenType = response.token_type;
-  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
-    throw new InvalidToken('introspection: "token_type" is not Bearer');
+  const expectedType = typeof claims.cnf?.jkt === 'string' ? 'DPoP' : 'Bearer';
+  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== expectedType.toLowerCase())) {
+    throw new InvalidToken(`introspection: "token_type" is not ${expectedType}`);
   }
   if (claims.iss !== undefined && claims.iss !== settings.issuer) throw new InvalidToken('introspection: unexpected "iss"');
   if (!audienceMatches(claims.aud, settings.audience)) throw new InvalidToken('introspection: "aud" missing or not ours');

@@ -43,18 +43,18 @@ export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'PS
 export const RFC9068_REQUIRED_CLAIMS: readonly string[] = Object.freeze(['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']);
 
 /**
- * Checks an algorithm allowlist at configuration time.
+ * Checks an algorithm allowlist at configuration time (`name` is the option, for the message).
  * @throws {TypeError} for an empty list, `none`, a symmetric algorithm or an unknown one.
  */
-export function checkAlgorithms(algorithms: readonly string[]): readonly string[] {
-  if (algorithms.length === 0) throw new TypeError('algorithms: name at least one algorithm');
+export function checkAlgorithms(algorithms: readonly string[], name = 'algorithms'): readonly string[] {
+  if (algorithms.length === 0) throw new TypeError(`${name}: name at least one algorithm`);
   for (const alg of algorithms) {
-    if (alg.toLowerCase() === 'none') throw new TypeError('algorithms: "none" is never acceptable: an unsigned token proves nothing');
+    if (alg.toLowerCase() === 'none') throw new TypeError(`${name}: "none" is never acceptable: an unsigned token proves nothing`);
     if (/^HS\d+$/i.test(alg)) {
-      throw new TypeError(`algorithms: ${alg} is symmetric; verifying it with an issuer's public key lets anyone forge tokens`);
+      throw new TypeError(`${name}: ${alg} is symmetric; verifying it with a public key lets anyone forge signatures`);
     }
     if (!ASYMMETRIC_ALGORITHMS.includes(alg))
-      throw new TypeError(`algorithms: ${JSON.stringify(alg)} is not a supported asymmetric JWS algorithm`);
+      throw new TypeError(`${name}: ${JSON.stringify(alg)} is not a supported asymmetric JWS algorithm`);
   }
   return Object.freeze([...new Set(algorithms)]);
 }
@@ -185,7 +185,8 @@ export interface JwtSettings {
  * 3. `typ` when configured (RFC 9068 §4 step 1), and then all RFC 9068 §2.2 claims are required;
  * 4. `iss` (exact), `aud` (one of ours), `exp` (always required), `nbf`, `iat` (not in the
  *    future), each with the clock tolerance; `maxTokenAge` when set;
- * 5. no `cnf`, and well-typed `sub`, `client_id`, `jti`, `scope` / `scp`.
+ * 5. well-typed `sub`, `client_id`, `jti`, `acr`, `auth_time`, `scope` / `scp`, `cnf` (whether a
+ *    `cnf` is acceptable depends on how the token is presented: see `token-binding.ts`).
  *
  * A token that passed is remembered (see {@link JwtSettings.verifiedCache}): an API sees the same
  * access token on every call of its lifetime, and the same bytes give the same answer, as Envoy's

@@ -30,7 +30,7 @@ export function assertScopeTokens(scopes: readonly string[]): void {
 export function grantedScopes(claims: { readonly scope?: unknown; readonly scp?: unknown }): ReadonlySet<string> {
   const source = claims.scope !== undefined ? claims.scope : claims.scp;
   if (typeof source === 'string') return new Set(source.split(' ').filter(Boolean));
-  if (Array.isArray(source) && source.every((scope) => typeof scope === 'string')) return new Set(source as string[]);
+  if (Array.isArray(source) && source.every((scope) => typeof scope === 'string')) return new Set(source);
   return new Set();
 }
 

@@ -1,6 +1,9 @@
 /**
- * The configured verifier: JWT or introspection per token, then the revocation hook.
+ * The configured verifier: the token from the request, JWT or introspection per token, its binding
+ * (a DPoP proof, or none for a bearer token), then the revocation hook.
  */
+import { extractAccessToken } from './authorization.js';
+import type { AuthScheme } from './authorization.js';
 import type { AccessTokenClaims } from './claims.js';
 import { createDiscovery } from './discovery.js';
 import { GuardError, InvalidToken, TemporarilyUnavailable } from './errors.js';
@@ -8,6 +11,10 @@ import type { HttpSettings } from './http.js';
 import { createIntrospector } from './introspection.js';
 import type { IntrospectionAuthMethod } from './introspection.js';
 import { DEFAULT_ALGORITHMS, checkAlgorithms, createJwtVerifier, isJwtShaped, remoteKeySet } from './jwt.js';
+import { dpopSettings, verifyDpopProof } from './dpop.js';
+import type { DpopOptions } from './dpop.js';
+import { checkBearerToken, dpopThumbprint, schemesOf } from './token-binding.js';
+import type { TokenBinding } from './token-binding.js';
 
 /** How a token was validated. */
 export type TokenFormat = 'jwt' | 'opaque';
@@ -15,16 +22,16 @@ export type TokenFormat = 'jwt' | 'opaque';
 /** Where and how often the issuer's keys are fetched. */
 export interface JwksOptions {
   /** The JWKS URL; by default the `jwks_uri` of the issuer's discovered metadata. */
-  uri?: string;
+  uri?: string | undefined;
   /** Seconds the fetched keys are trusted before the next fetch: how long a removed key keeps working. Default 600. */
-  cacheMaxAge?: number;
+  cacheMaxAge?: number | undefined;
   /** Seconds after a fetch before an unknown `kid` may trigger another. Default 30. */
-  cooldown?: number;
+  cooldown?: number | undefined;
   /**
    * Verified tokens remembered by their exact value (each for at most `cacheMaxAge`, never past
    * its `exp`), so that a token seen again skips the signature check. Default 10,000; 0 turns it off.
    */
-  verifiedTokens?: number;
+  verifiedTokens?: number | undefined;
 }
 
 /** RFC 7662 introspection, for opaque tokens. */
@@ -34,16 +41,16 @@ export interface IntrospectionOptions {
   /** This API's client secret. */
   clientSecret: string;
   /** Client authentication at the endpoint. Default `client_secret_basic`. */
-  authMethod?: IntrospectionAuthMethod;
+  authMethod?: IntrospectionAuthMethod | undefined;
   /** The endpoint; by default the `introspection_endpoint` of the issuer's discovered metadata. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /**
    * Seconds an active response is reused, never past the token's `exp`. Default 30; `0` disables
    * the cache. This is how long a revoked token can still be accepted.
    */
-  cacheMaxAge?: number;
+  cacheMaxAge?: number | undefined;
   /** Most cached responses. Default 10 000. */
-  cacheMaxEntries?: number;
+  cacheMaxEntries?: number | undefined;
 }
 
 /** Options of {@link createAccessTokenVerifier} (and of `requireAccessToken`). */
@@ -57,39 +64,70 @@ export interface AccessTokenVerifierOptions {
    * JWT-shaped token is verified as a JWT, anything else is introspected. Default: `auto` when
    * `introspection` is configured, else `jwt`.
    */
-  tokenType?: 'jwt' | 'opaque' | 'auto';
+  tokenType?: 'jwt' | 'opaque' | 'auto' | undefined;
   /** Allowed JWS algorithms: asymmetric only (`none` and `HS*` are refused). Default: RS256, PS256, ES256, EdDSA. */
-  algorithms?: readonly string[];
+  algorithms?: readonly string[] | undefined;
   /** Required JWT `typ` header, e.g. `at+jwt` (RFC 9068), which also requires every RFC 9068 claim. */
-  typ?: string;
+  typ?: string | undefined;
   /** The issuer's keys, for JWTs. */
-  jwks?: JwksOptions;
+  jwks?: JwksOptions | undefined;
   /** Introspection, for opaque tokens. */
-  introspection?: IntrospectionOptions;
+  introspection?: IntrospectionOptions | undefined;
+  /**
+   * Which access tokens are accepted: `bearer` (the default; sender-constrained tokens are
+   * refused), `dpop` (DPoP-bound tokens with their proofs only, RFC 9449), or `bearer-or-dpop`
+   * (either, and a DPoP-bound token only with its proof).
+   */
+  tokenBinding?: TokenBinding | undefined;
+  /** How DPoP proofs are checked, when `tokenBinding` accepts them. */
+  dpop?: DpopOptions | undefined;
   /** Seconds of clock skew allowed on `exp`, `nbf` and `iat`. Default 5. */
-  clockTolerance?: number;
+  clockTolerance?: number | undefined;
   /** Refuse JWTs issued more than this many seconds ago (`iat`). */
-  maxTokenAge?: number;
+  maxTokenAge?: number | undefined;
   /**
    * Called with the claims of every otherwise valid token; `true` refuses it as `invalid_token`.
    * For JWTs this is the only way to honour revocation before `exp`, e.g. a `jti` deny-list. If it
    * throws, the request gets a `503`: a deny-list that cannot be read must not let tokens through.
    */
-  isRevoked?: (claims: AccessTokenClaims, format: TokenFormat) => boolean | Promise<boolean>;
+  isRevoked?: ((claims: AccessTokenClaims, format: TokenFormat) => boolean | Promise<boolean>) | undefined;
   /** Seconds before a request to the authorization server is abandoned. Default 5. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** The `fetch` used for discovery, JWKS and introspection. Default: the global one. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
+}
+
+/** A request whose access token is valid, and validly presented. */
+export interface VerifiedRequest {
+  /** The token's claims. */
+  readonly claims: AccessTokenClaims;
+  /** How it was presented: as a bearer token, or as a DPoP-bound token with its proof. */
+  readonly scheme: AuthScheme;
+  /** A fresh DPoP nonce for the response's `DPoP-Nonce` header (RFC 9449 §9), when the proof's was not the current one. */
+  readonly dpopNonce?: string;
 }
 
 /** Validates access tokens. */
 export interface AccessTokenVerifier {
+  /** The authentication schemes accepted (`Bearer`, `DPoP`), from `tokenBinding`. */
+  readonly schemes: readonly AuthScheme[];
+  /** The JWS algorithms accepted for DPoP proofs; empty when DPoP is not accepted. */
+  readonly dpopAlgorithms: readonly string[];
   /**
-   * The claims of `token` when it is valid.
-   * @throws {InvalidToken} when it is not.
+   * The claims of `token`, a bearer token, when it is valid. A sender-constrained token (`cnf`)
+   * is refused: alone, it proves nothing (use {@link AccessTokenVerifier.verifyRequest}).
+   * @throws {InvalidToken} when it is not valid.
    * @throws {TemporarilyUnavailable} when it cannot be checked now.
    */
   verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * The access token of `request` (its `Authorization` header, with a scheme `tokenBinding`
+   * accepts), checked, and for a DPoP-bound token its proof (the `DPoP` header).
+   * @throws {MissingToken} or `InvalidRequest` when the request carries no usable token.
+   * @throws {InvalidToken} when the token is refused; `InvalidDpopProof` or `UseDpopNonce` when its proof is.
+   * @throws {TemporarilyUnavailable} when it cannot be checked now.
+   */
+  verifyRequest(request: Request): Promise<VerifiedRequest>;
 }
 
 function seconds(name: string, value: number | undefined, fallback: number): number {
@@ -134,6 +172,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     timeout: Math.round(seconds('timeout', options.timeout, 5) * 1000),
   };
+  const schemes = schemesOf(options.tokenBinding ?? 'bearer');
+  if (options.dpop !== undefined && !schemes.includes('DPoP')) {
+    throw new TypeError('dpop: DPoP is not accepted; set tokenBinding to "dpop" or "bearer-or-dpop"');
+  }
+  const dpop = schemes.includes('DPoP') ? dpopSettings(options.dpop) : undefined;
   const tokenType: 'jwt' | 'opaque' | 'auto' = options.tokenType ?? (options.introspection ? 'auto' : 'jwt');
   if (!['jwt', 'opaque', 'auto'].includes(tokenType)) throw new TypeError('tokenType: expected jwt, opaque or auto');
   if (tokenType === 'opaque' && !options.introspection) throw new TypeError('tokenType "opaque" needs the introspection option');
@@ -190,7 +233,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   const { isRevoked } = options;
   const checkRevocation =
     isRevoked &&
-    (async (claims: AccessTokenClaims, format: TokenFormat): Promise<AccessTokenClaims> => {
+    (async (claims: AccessTokenClaims, format: TokenFormat): Promise<void> => {
       let revoked: boolean;
       try {
         revoked = await isRevoked(claims, format);
@@ -199,13 +242,29 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
         throw new TemporarilyUnavailable('the revocation check failed', { cause });
       }
       if (revoked) throw new InvalidToken('the token has been revoked');
-      return claims;
     });
+
   return {
-    verify(token) {
+    schemes,
+    dpopAlgorithms: dpop?.algorithms ?? [],
+    async verify(token) {
       const format = formatOf(token);
-      const verified = format === 'jwt' ? verifyJwt(token) : verifyOpaque(token);
-      return checkRevocation ? verified.then((claims) => checkRevocation(claims, format)) : verified;
+      const claims = await (format === 'jwt' ? verifyJwt(token) : verifyOpaque(token));
+      checkBearerToken(claims);
+      if (checkRevocation) await checkRevocation(claims, format);
+      return claims;
+    },
+    async verifyRequest(request) {
+      const { scheme, token } = extractAccessToken(request, schemes);
+      const format = formatOf(token);
+      const claims = await (format === 'jwt' ? verifyJwt(token) : verifyOpaque(token));
+      let dpopNonce: string | undefined;
+      if (scheme === 'Bearer') checkBearerToken(claims);
+      // extractAccessToken answers DPoP only when it is accepted, and then `dpop` is set; fail closed all the same.
+      else if (!dpop) throw new InvalidToken('DPoP is not accepted');
+      else ({ nextNonce: dpopNonce } = await verifyDpopProof(request, token, dpopThumbprint(claims), dpop));
+      if (checkRevocation) await checkRevocation(claims, format);
+      return { claims, scheme, ...(dpopNonce !== undefined ? { dpopNonce } : {}) };
     },
   };
 }

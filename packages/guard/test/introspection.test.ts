@@ -194,8 +194,10 @@ describe('introspection responses', () => {
   const now = Math.floor(Date.now() / 1000);
   const active = { active: true, iss: settings.issuer, aud: 'https://api.example', exp: now + 60, token_type: 'Bearer' };
 
-  it('accepts an active, matching response', () => {
+  it('accepts an active, matching response; a DPoP-bound one too (its binding is checked with its proof)', () => {
     expect(checkIntrospectionResponse(active, settings)).toBe(active);
+    const dpopBound = { ...active, token_type: 'DPoP', cnf: { jkt: 'thumbprint' } };
+    expect(checkIntrospectionResponse(dpopBound, settings)).toBe(dpopBound);
   });
 
   it.each([
@@ -206,8 +208,10 @@ describe('introspection responses', () => {
     ['another aud', { ...active, aud: ['https://other.example'] }],
     ['expired', { ...active, exp: now - 60 }],
     ['nbf in the future', { ...active, nbf: now + 60 }],
-    ['a non-bearer token type', { ...active, token_type: 'DPoP' }],
-    ['a sender-constrained token', { ...active, cnf: { jkt: 'x' } }],
+    ['token type DPoP without a key to prove (cnf.jkt)', { ...active, token_type: 'DPoP' }],
+    ['a DPoP key (cnf.jkt) with token type Bearer', { ...active, cnf: { jkt: 'x' } }],
+    ['another token type', { ...active, token_type: 'N_A' }],
+    ['a cnf that is not an object', { ...active, cnf: 'x' }],
     ['a malformed scope', { ...active, scope: 42 }],
   ])('refuses %s', (_name, response) => {
     expect(() => checkIntrospectionResponse(response as Record<string, unknown>, settings)).toThrow(

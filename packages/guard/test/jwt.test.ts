@@ -160,9 +160,12 @@ describe('forged or unacceptable JWTs are refused with 401 invalid_token, and no
   });
 
   it('a sender-constrained token (cnf) presented as a bearer token, and malformed claim types', async () => {
-    await expectInvalid(await signed({ cnf: { jkt: 'thumbprint' } }), /"cnf"/);
+    await expectInvalid(await signed({ cnf: { jkt: 'thumbprint' } }), /"cnf": a sender-constrained token presented as a bearer token/);
+    await expectInvalid(await signed({ cnf: { 'x5t#S256': 'certificate-thumbprint' } }), /"cnf": a sender-constrained/);
     await expectInvalid(await signed({ scope: ['orders:read'] }), /"scope"/);
     await expectInvalid(await signed({ sub: 42 }), /"sub"/);
+    await expectInvalid(await signed({ acr: 2 }), /"acr"/);
+    await expectInvalid(await signed({ auth_time: 'this morning' }), /"auth_time"/);
     await expectInvalid(await signed({ exp: '9999999999' }), /"exp"/);
   });
 

@@ -102,6 +102,12 @@ export function protectedApp(
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
+/** The headers of a DPoP-bound token with its proof (RFC 9449 §7.1). */
+export const dpop = (token: string, proof: string): Record<string, string> => ({ authorization: `DPoP ${token}`, dpop: proof });
+
+/** The URL Hono's `app.request(path)` gives a request: what a proof's `htu` must name. */
+export const requestUrl = (path: string) => new URL(path, 'http://localhost').href;
+
 /** Asserts an RFC 6750 refusal: status, challenge, problem+json body with `code`; returns the body. */
 export async function expectRefusal(
   response: Response,

@@ -26,6 +26,7 @@ export type BffErrorCode =
   | 'payload_too_large'
   | 'not_found'
   | 'unauthorized'
+  | 'request_body_consumed'
   | 'internal_error';
 
 /** An `application/problem+json` body (RFC 9457) as the BFF sends it. */

@@ -32,6 +32,7 @@ async function loadFixtureWithReact18(): Promise<Fixture> {
     logLevel: 'silent',
   });
   // Our own bundle, built just above.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- evaluates the bundle esbuild just built
   return new Function(`${result.outputFiles[0]!.text}; return fixture;`)() as Fixture;
 }
 

@@ -29,13 +29,13 @@ export interface CloakroomOptions {
    */
   bff: FetchHandler | FetchHandlerFactory;
   /** The path the BFF's routes live under, as in its own config. Default `/bff`. */
-  basePath?: string;
+  basePath?: string | undefined;
   /**
    * The origin the browser sees, when it is not the server's own: behind a tunnel or a TLS proxy,
    * or in middleware mode. Default: the server's local URL as Vite prints it, e.g.
    * `http://localhost:5173`.
    */
-  origin?: string;
+  origin?: string | undefined;
 }
 
 type Server = ViteDevServer | PreviewServer;

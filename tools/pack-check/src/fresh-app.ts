@@ -13,7 +13,16 @@ const packCheckDir = fileURLToPath(new URL('../', import.meta.url));
  * a release of one of them changes this check only through a lockfile update).
  */
 const appDependencies = ['hono', 'react', 'react-dom'];
-const appDevDependencies = ['@types/node', '@types/react', '@types/react-dom', '@vitejs/plugin-react', 'typescript', 'vite'];
+// @playwright/test: the peer of @cloakroom/playwright, which npm would otherwise install at whatever is latest.
+const appDevDependencies = [
+  '@playwright/test',
+  '@types/node',
+  '@types/react',
+  '@types/react-dom',
+  '@vitejs/plugin-react',
+  'typescript',
+  'vite',
+];
 
 function pinned(names: readonly string[]): Record<string, string> {
   return Object.fromEntries(names.map((name) => [name, readManifest(join(packCheckDir, 'node_modules', name)).version]));
@@ -37,7 +46,7 @@ function appManifest(packages: readonly PackedPackage[]): object {
 async function importEveryEntryPoint(packages: readonly PackedPackage[]): Promise<string> {
   const specifiers = await Promise.all(
     packages.map(async (pkg) => {
-      const exports = JSON.parse(await readFile(join(pkg.dir, 'package.json'), 'utf8')).exports as Record<string, unknown>;
+      const { exports } = JSON.parse(await readFile(join(pkg.dir, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
       return Object.keys(exports)
         .filter((subpath) => exportedFiles(exports[subpath]).some((file) => file.endsWith('.js')))
         .map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}${subpath.slice(1)}`));
@@ -52,8 +61,9 @@ async function importEveryEntryPoint(packages: readonly PackedPackage[]): Promis
 /**
  * Makes a Vite + React + TypeScript app in `dir` that installs the tarballs from the npm registry's
  * point of view (`npm install`, the rest of its dependencies from the registry), then type-checks
- * its browser code and its server code (strict, against the packages' .d.ts) and builds it with
- * Vite, whose config loads the BFF and the Vite plugin. Throws with the tool's output on a failure.
+ * its browser code, its server code and its Playwright tests (strict, against the packages' .d.ts)
+ * and builds it with Vite, whose config loads the BFF and the Vite plugin. Throws with the tool's
+ * output on a failure.
  */
 export async function buildFreshApp(packages: readonly PackedPackage[], dir: string): Promise<void> {
   await cp(fixtureApp, dir, { recursive: true });
@@ -62,5 +72,6 @@ export async function buildFreshApp(packages: readonly PackedPackage[], dir: str
   await runOrThrow('node', ['--input-type=module', '--eval', await importEveryEntryPoint(packages)], dir);
   await runOrThrow('node', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.app.json'], dir);
   await runOrThrow('node', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.node.json'], dir);
+  await runOrThrow('node', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.e2e.json'], dir);
   await runOrThrow('node', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], dir);
 }

@@ -28,6 +28,7 @@ function userEnvironment(): NodeJS.ProcessEnv {
 export function run(command: string, args: readonly string[], cwd: string): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { cwd, env: userEnvironment(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException is an Error
       if (error !== null && typeof error.code !== 'number') return reject(error); // did not start, or was killed
       resolve({ exitCode: error === null ? 0 : Number(error.code), stdout, stderr });
     });

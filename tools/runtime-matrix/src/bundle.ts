@@ -1,12 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-
-/** The entries a runtime can serve the BFF with (`src/entries/<name>.ts`). */
-export type EntryName = 'node' | 'bun' | 'deno' | 'workerd';
 
 /** How one runtime resolves packages: its export condition and whether Node's built-ins exist there. */
 export interface BundleTarget {
-  entry: EntryName;
   /**
    * Export conditions after `source`, as the runtime (or its deploy tool) resolves them: `node`;
    * `bun`; `deno`; `workerd`, `worker`, `browser` (Wrangler's list).
@@ -20,8 +15,8 @@ export interface BundleTarget {
 }
 
 /**
- * Bundles an entry with the workspace's TypeScript sources and the npm packages they use into one
- * ES module, the code as a string.
+ * Bundles an entry point (a file path) with the workspace's TypeScript sources and the npm packages
+ * they use into one ES module, the code as a string.
  *
  * Why bundle instead of letting each runtime load `src/*.ts`: the workspace packages resolve to
  * TypeScript through the `source` condition, with `./x.js` specifiers for `./x.ts` files. Node 20
@@ -30,9 +25,9 @@ export interface BundleTarget {
  * with that runtime's conditions, loads the same code everywhere the same way, the way a user's
  * bundler (Wrangler for Workers) would ship it.
  */
-export async function bundle({ entry, conditions, platform }: BundleTarget): Promise<string> {
+export async function bundle(entryPoint: string, { conditions, platform }: BundleTarget): Promise<string> {
   const result = await build({
-    entryPoints: [fileURLToPath(new URL(`./entries/${entry}.ts`, import.meta.url))],
+    entryPoints: [entryPoint],
     bundle: true,
     write: false,
     format: 'esm',
@@ -43,6 +38,6 @@ export async function bundle({ entry, conditions, platform }: BundleTarget): Pro
     logLevel: 'silent',
   });
   const [output] = result.outputFiles;
-  if (!output) throw new Error(`esbuild wrote nothing for the ${entry} entry`);
+  if (!output) throw new Error(`esbuild wrote nothing for ${entryPoint}`);
   return output.text;
 }

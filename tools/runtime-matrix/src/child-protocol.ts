@@ -23,8 +23,11 @@ export function listeningLine(port: number): string {
   return `listening on ${port}`;
 }
 
-/** The port in a {@link listeningLine}, or `undefined` for any other line. */
+/**
+ * The port in a {@link listeningLine}, or in the line a host example prints (`Listening on
+ * http://127.0.0.1:3000`); `undefined` for any other line.
+ */
 export function parseListeningLine(line: string): number | undefined {
-  const match = /^listening on (\d+)$/.exec(line.trim());
+  const match = /^listening on (?:https?:\/\/[^/\s]+:)?(\d+)\/?$/i.exec(line.trim());
   return match ? Number(match[1]) : undefined;
 }

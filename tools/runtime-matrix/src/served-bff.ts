@@ -27,17 +27,33 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** The test's environment with `env` added, less NODE_OPTIONS: the test runner's options are not the child's. */
+export function childEnv(env: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _nodeOptions, ...inherited } = process.env;
+  return { ...inherited, ...env };
+}
+
+/** How {@link spawnServer} runs a command. */
+export interface SpawnOptions {
+  log: LogSink;
+  /** Variables added to the test's environment (see {@link childEnv}). */
+  env?: Readonly<Record<string, string>>;
+  /** The child's working directory; the test's by default. */
+  cwd?: string;
+  /** The port a line says the child listens on, `undefined` for other lines; `parseListeningLine` by default. */
+  listening?: (line: string) => number | undefined;
+}
+
 /**
- * Writes `code` (a bundled ES module) to a temporary file and runs `command` with `args` and that
- * file's path, until it prints the line that says it listens.
+ * Runs `command` with `args` until it prints the line that says it listens; what else it prints goes
+ * to `log`.
  */
-export async function spawnBff(command: string, args: readonly string[], code: string, log: LogSink): Promise<ServedBff> {
-  const directory = await mkdtemp(join(tmpdir(), 'cloakroom-runtime-'));
-  const file = join(directory, 'bff.mjs');
-  await writeFile(file, code);
-  // The test's environment, but NODE_OPTIONS: the test runner's options are not the runtime's.
-  const { NODE_OPTIONS: _nodeOptions, ...env } = process.env;
-  const child = spawn(command, [...args, file], { cwd: directory, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnServer(
+  command: string,
+  args: readonly string[],
+  { log, env, cwd, listening = parseListeningLine }: SpawnOptions,
+): Promise<ServedBff> {
+  const child = spawn(command, args, { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
@@ -51,7 +67,6 @@ export async function spawnBff(command: string, args: readonly string[], code: s
         clearTimeout(timer);
       }
       running.delete(child);
-      await rm(directory, { recursive: true, force: true });
     })();
     return stopping;
   };
@@ -64,10 +79,10 @@ export async function spawnBff(command: string, args: readonly string[], code: s
       void exited.then(() => reject(new Error(`exited with ${child.exitCode ?? child.signalCode} before it listened`)));
       for (const stream of [child.stdout, child.stderr]) {
         createInterface({ input: stream }).on('line', (line) => {
-          const listening = parseListeningLine(line);
-          if (listening !== undefined) {
+          const listeningPort = listening(line);
+          if (listeningPort !== undefined) {
             clearTimeout(timer);
-            resolve(listening);
+            resolve(listeningPort);
             return;
           }
           log(line);
@@ -85,17 +100,48 @@ export async function spawnBff(command: string, args: readonly string[], code: s
 }
 
 /**
+ * Writes `code` (a bundled ES module) to a temporary file and runs `command` with `args` and that
+ * file's path, in the file's directory, until it prints the line that says it listens.
+ */
+export async function spawnBff(command: string, args: readonly string[], code: string, log: LogSink): Promise<ServedBff> {
+  const directory = await mkdtemp(join(tmpdir(), 'cloakroom-runtime-'));
+  const file = join(directory, 'bff.mjs');
+  const removeDirectory = () => rm(directory, { recursive: true, force: true });
+  await writeFile(file, code);
+  const served = await spawnServer(command, [...args, file], { log, cwd: directory }).catch(async (error: unknown) => {
+    await removeDirectory();
+    throw error;
+  });
+  let stopping: Promise<void> | undefined;
+  return { url: served.url, stop: () => (stopping ??= served.stop().then(removeDirectory)) };
+}
+
+/** Where and with what {@link serveOnWorkerd} runs a Worker. */
+export interface WorkerdOptions {
+  log: LogSink;
+  /** The Worker's `env`: plain-text variables, as `[vars]` and secrets are in production. */
+  bindings?: Readonly<Record<string, string>>;
+  /** A loopback port; 0 (the default) picks a free one. */
+  port?: number;
+}
+
+/**
  * Serves `code` (a Workers module) on workerd through Miniflare, which runs workerd as a child,
  * with the Workers behaviour of `compatibilityDate` (`YYYY-MM-DD`).
  */
-export async function serveOnWorkerd(code: string, compatibilityDate: string, log: LogSink): Promise<ServedBff> {
+export async function serveOnWorkerd(
+  code: string,
+  compatibilityDate: string,
+  { log, bindings = {}, port = 0 }: WorkerdOptions,
+): Promise<ServedBff> {
   const forward = (stream: Readable) => createInterface({ input: stream }).on('line', log);
   const miniflare = new Miniflare({
     modules: true,
     script: code,
     compatibilityDate,
+    bindings,
     host: '127.0.0.1',
-    port: 0,
+    port,
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       forward(stdout);
       forward(stderr);

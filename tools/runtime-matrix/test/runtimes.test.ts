@@ -1,106 +1,19 @@
-import { signIn, submitForm, TestBrowser, type BrowserRequestInit } from '@cloakroom/idp/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeBffSuite } from '../src/bff-suite.js';
 import { RUNTIMES } from '../src/runtimes.js';
-import { startRuntimeStack, type RuntimeStack } from './stack.js';
-
-const alice = { username: 'alice', password: 'alice-password' };
-const json = { 'x-csrf': '1', accept: 'application/json' };
-/** Short, so that one test waits it out; whole seconds, as `exp` counts. */
-const ACCESS_TOKEN_TTL = 3;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** `text` as a stream of `parts` chunks, each on its own turn: a body of unknown length, sent chunked. */
-function streamOf(text: string, parts: number): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
-  const size = Math.ceil(bytes.length / parts);
-  let offset = 0;
-  return new ReadableStream({
-    async pull(controller) {
-      await sleep(5);
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, (offset += size)));
-    },
-  });
-}
+import { startRuntimeStack } from './stack.js';
 
 // The same suite on every runtime; the IdP and the API stay on Node, in this process.
-describe.each(RUNTIMES.map((runtime) => [runtime.label, runtime] as const))('the BFF on %s', (_label, runtime) => {
-  let stack: RuntimeStack;
-  /** Alice's browser: signed in by the first test, then used by the next ones, in order. */
-  let browser: TestBrowser;
-  const call = (path: string, init: BrowserRequestInit & { duplex?: 'half' } = {}) =>
-    browser.fetch(`${stack.origin}${path}`, { ...init, headers: { ...json, ...init.headers } });
-  const sessionOf = async (someone: TestBrowser) => (await someone.fetch(`${stack.origin}/bff/session`, { headers: json })).json();
-
-  beforeAll(async () => {
-    stack = await startRuntimeStack(runtime, { accessTokenTtl: ACCESS_TOKEN_TTL });
-  });
-  afterAll(() => stack?.close());
-
-  it('is served by that runtime', () => {
-    expect(stack.servedBy).toMatch(runtime.identity);
-  });
-
-  it("signs in through the dev IdP's pages, and /bff/session shows the user", async () => {
-    browser = new TestBrowser();
-    const { response } = await signIn(browser, `${stack.origin}/bff/login?returnTo=/orders`, alice);
-    expect(response.url).toBe(`${stack.origin}/orders`);
-    const session = await call('/bff/session');
-    expect(session.status).toBe(200);
-    expect(session.headers.get('cache-control')).toBe('no-store');
-    expect(await session.json()).toMatchObject({ authenticated: true, user: { sub: 'alice', name: 'Alice Anderson' } });
-  });
-
-  it('proxies a GET, and a POST whose body streams in chunks, to the orders API', async () => {
-    const empty = await call('/bff/api/orders/orders');
-    expect(empty.status).toBe(200);
-    expect(await empty.json()).toEqual([]);
-
-    const item = `streamed through ${runtime.label} in chunks`;
-    const created = await call('/bff/api/orders/orders', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: streamOf(JSON.stringify({ item }), 4),
-      duplex: 'half',
-    });
-    expect(created.status).toBe(201);
-    const order = (await created.json()) as { id: string; item: string };
-    expect(order.item).toBe(item); // what the API parsed: the body arrived whole
-
-    const listed = await call('/bff/api/orders/orders');
-    expect(await listed.json()).toEqual([order]);
-  });
-
-  it('refreshes the expired access token silently on the next proxied call', async () => {
-    const grants = stack.idp.counts.refreshTokenGrants;
-    // Whatever access token the session holds was issued before this wait, so it has expired.
-    await sleep(ACCESS_TOKEN_TTL * 1000 + 200);
-    const response = await call('/bff/api/orders/me');
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ sub: 'alice' });
-    expect(stack.idp.counts.refreshTokenGrants).toBe(grants + 1);
-  });
-
-  it('logout ends the session, on the server too', async () => {
-    const cookie = browser.cookies(stack.origin).get('__Host-cloakroom')!;
-    const response = await call('/bff/logout', { method: 'POST' });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ endSessionUrl: expect.stringContaining(`${stack.idp.issuer}/`) });
-    expect(await sessionOf(browser)).toEqual({ authenticated: false });
-    // The cookie a thief kept opens nothing: the session is gone from the store.
-    const replayed = await fetch(`${stack.origin}/bff/session`, { headers: { ...json, cookie: `__Host-cloakroom=${cookie}` } });
-    expect(await replayed.json()).toEqual({ authenticated: false });
-    expect((await call('/bff/api/orders/orders')).status).toBe(401);
-  });
-
-  it('back-channel logout from the IdP ends a second sign-in', async () => {
-    const second = new TestBrowser();
-    await signIn(second, `${stack.origin}/bff/login`, alice);
-    expect(await sessionOf(second)).toMatchObject({ authenticated: true });
-    // Signing out at the IdP makes it POST a logout token to the BFF's back-channel logout route.
-    const confirm = await second.follow(`${stack.idp.issuer}/session/end`);
-    await submitForm(second, { url: confirm.url, html: await confirm.text() }, { button: 'Sign out' });
-    expect(second.cookies(stack.origin).has('__Host-cloakroom')).toBe(true); // the browser still has it
-    expect(await sessionOf(second)).toEqual({ authenticated: false });
-  });
-});
+for (const runtime of RUNTIMES) {
+  describeBffSuite(
+    `the BFF on ${runtime.label}`,
+    runtime.label,
+    (options) => startRuntimeStack(runtime, options),
+    { refresh: true, backchannelLogout: true },
+    (stack) => {
+      it('is served by that runtime', () => {
+        expect(stack().servedBy).toMatch(runtime.identity);
+      });
+    },
+  );
+}

@@ -4,6 +4,11 @@ export { SecretRegistry, recordingFetch, type Leak, type SecretKind } from './lo
 export { describeLeaks, startLogScan, type LogScan } from './log-scan-session.js';
 export { StallWatchdog } from './watchdog.js';
 
+/** The URL a `fetch` was called with, whichever form it took. */
+export function requestUrl(input: RequestInfo | URL): string {
+  return input instanceof Request ? input.url : input.toString();
+}
+
 /** The secrets this test process has seen (filled by the log-scan setup file and by fixtures). */
 export const registry = new SecretRegistry();
 

@@ -20,14 +20,16 @@ export function startLogScan(registry: SecretRegistry): LogScan {
   globalThis.fetch = recordingFetch(originalFetch, registry);
 
   const restores = [process.stdout, process.stderr].map((stream) => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was; called with its stream
     const write = stream.write;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
       return (write as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
-    }) as typeof stream.write;
+    };
     return () => void (stream.write = write);
   });
   for (const method of CONSOLE_METHODS) {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was afterwards
     const original = console[method];
     console[method] = (...args: unknown[]) => {
       output.push(format(...args));

@@ -123,7 +123,8 @@ export function recordingFetch(inner: typeof fetch, registry: SecretRegistry): t
 
 function recordCredentials(headers: Headers, registry: SecretRegistry): void {
   const [scheme, credentials] = (headers.get('authorization') ?? '').split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer') registry.record('access token', credentials);
+  // A DPoP-bound token (RFC 9449) travels under its own scheme.
+  if (scheme?.toLowerCase() === 'bearer' || scheme?.toLowerCase() === 'dpop') registry.record('access token', credentials);
   if (scheme?.toLowerCase() === 'basic' && credentials) {
     const decoded = Buffer.from(credentials, 'base64').toString();
     registry.record('client secret', decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1)));

@@ -6,7 +6,7 @@ export interface HtmlForm {
   /** Successful controls in document order: hidden, text, password… (submit buttons excluded). */
   readonly fields: readonly (readonly [name: string, value: string])[];
   /** Submit buttons, for choosing which one "is clicked". */
-  readonly buttons: readonly { readonly name?: string; readonly value: string; readonly label: string }[];
+  readonly buttons: readonly { readonly name?: string | undefined; readonly value: string; readonly label: string }[];
 }
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../clients.js';
 import { ALICE, type DemoUser } from '../users.js';
+import { dpopProof } from './dpop.js';
+import type { DpopKey } from './dpop.js';
 import { signIn } from './sign-in.js';
 import { TestBrowser } from './test-browser.js';
 
@@ -9,13 +11,17 @@ import { TestBrowser } from './test-browser.js';
  * the demo BFF client (`client_secret_basic`).
  */
 
-/** POSTs a form to one of the IdP's endpoints as the demo client; throws on an error answer. */
-async function asDemoClient(url: string, params: Record<string, string>): Promise<Record<string, string>> {
+/**
+ * POSTs a form to one of the IdP's endpoints as the demo client, with a DPoP proof made with `dpop`
+ * when given; throws on an error answer.
+ */
+async function asDemoClient(url: string, params: Record<string, string>, dpop?: DpopKey): Promise<Record<string, string>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${encodeURIComponent(DEMO_CLIENT_ID)}:${encodeURIComponent(DEMO_CLIENT_SECRET)}`).toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
+      ...(dpop ? { dpop: await dpopProof(dpop, { htm: 'POST', htu: url }) } : {}),
     },
     body: new URLSearchParams(params),
   });
@@ -25,15 +31,24 @@ async function asDemoClient(url: string, params: Record<string, string>): Promis
   return body;
 }
 
-/** An access token from the client-credentials grant, for `resource` with `scope`. */
-export async function clientToken(issuer: string, resource: string, scope: string): Promise<string> {
-  const body = await asDemoClient(`${issuer}/token`, { grant_type: 'client_credentials', resource, scope });
+/** Options of {@link clientToken}. */
+export interface ClientTokenOptions {
+  /** Bind the token to this DPoP key (RFC 9449): the token request carries a proof made with it. */
+  dpop?: DpopKey;
+}
+
+/**
+ * An access token from the client-credentials grant, for `resource` with `scope`: a bearer token,
+ * or with `dpop` one bound to that key (`token_type: DPoP`, `cnf.jkt`).
+ */
+export async function clientToken(issuer: string, resource: string, scope: string, { dpop }: ClientTokenOptions = {}): Promise<string> {
+  const body = await asDemoClient(`${issuer}/token`, { grant_type: 'client_credentials', resource, scope }, dpop);
   if (!body.access_token) throw new Error('token endpoint: no access_token');
   return body.access_token;
 }
 
 /** What {@link userTokens} asks for. */
-export interface UserTokenOptions {
+export interface UserTokenOptions extends ClientTokenOptions {
   /** Who signs in (default: alice). */
   user?: DemoUser;
   /** Default: `openid profile offline_access orders:read orders:write`. */
@@ -45,11 +60,12 @@ export interface UserTokenOptions {
 /**
  * A user's tokens from a real authorization-code flow (PKCE) through the IdP's pages. The redirect
  * goes to `{redirectOrigin}/bff/callback`, which must answer and be registered with `bffClient()`.
+ * With `dpop`, the access token is bound to that key (`cnf.jkt`).
  */
 export async function userTokens(
   issuer: string,
   redirectOrigin: string,
-  { user = ALICE, scope = 'openid profile offline_access orders:read orders:write', resource }: UserTokenOptions = {},
+  { user = ALICE, scope = 'openid profile offline_access orders:read orders:write', resource, dpop }: UserTokenOptions = {},
 ): Promise<{ accessToken: string; refreshToken: string | undefined; idToken: string | undefined }> {
   const verifier = randomBytes(32).toString('base64url');
   const redirectUri = `${redirectOrigin}/bff/callback`;
@@ -67,12 +83,11 @@ export async function userTokens(
   for (const [key, value] of Object.entries(params)) authorize.searchParams.set(key, value);
   const { response } = await signIn(new TestBrowser(), authorize, user);
   const code = new URL(response.url).searchParams.get('code') ?? '';
-  const body = await asDemoClient(`${issuer}/token`, {
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: redirectUri,
-    code_verifier: verifier,
-  });
+  const body = await asDemoClient(
+    `${issuer}/token`,
+    { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier },
+    dpop,
+  );
   if (!body.access_token) throw new Error('token endpoint: no access_token');
   return { accessToken: body.access_token, refreshToken: body.refresh_token, idToken: body.id_token };
 }

@@ -1,4 +1,4 @@
-import { importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose';
+import { importJWK, importPKCS8, type CryptoKey } from 'jose';
 import * as oidc from 'openid-client';
 import { ConfigError, type ResolvedConfig } from '../config.js';
 
@@ -29,7 +29,7 @@ export async function clientAuthentication(
 
 async function importAssertionKey(input: NonNullable<ResolvedConfig['clientPrivateKey']>): Promise<{ key: CryptoKey; kid?: string }> {
   const field = 'clientPrivateKey';
-  const jwk = typeof input.key === 'string' ? undefined : (input.key as JWK);
+  const jwk = typeof input.key === 'string' ? undefined : input.key;
   const alg = input.alg ?? jwk?.alg;
   if (alg === undefined) throw new ConfigError(`${field}.alg`, 'is required for a PEM key (e.g. RS256 or ES256)');
   if (!ASSERTION_ALGORITHMS.includes(alg))

@@ -81,7 +81,10 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
     }
     return mapped;
   };
-  const discovered = () => discoverOnce().catch(async (error: unknown) => Promise.reject(await fail('discovery', error)));
+  const discovered = () =>
+    discoverOnce().catch(async (error: unknown) => {
+      throw await fail('discovery', error);
+    });
 
   let keys: JWTVerifyGetKey | undefined;
   return {
@@ -105,7 +108,7 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
       keys = createRemoteJWKSet(new URL(jwksUri), {
         timeoutDuration: config.timeouts.idp,
         cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
-        [joseCustomFetch]: (url, init) => fetchImpl(url, init as RequestInit),
+        [joseCustomFetch]: (url, init) => fetchImpl(url, init),
       });
       return keys;
     },

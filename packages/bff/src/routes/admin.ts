@@ -1,4 +1,6 @@
-import type { Handler } from 'hono';
+import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import type { BffEnv } from '../context.js';
 import { BffError } from '../errors.js';
 
 /** Signs a user out everywhere; answers how many sessions ended. */
@@ -9,12 +11,12 @@ export type RevokeUser = (sub: string) => Promise<number>;
  * back-office tools. Mounted only when `admin.token` is configured, behind `hono/bearer-auth` with
  * that credential (compared in constant time); a user's session cookie grants nothing here.
  */
-export function adminRevokeUser(revokeUser: RevokeUser): Handler {
-  return async (c) => {
+export function admin(token: string, revokeUser: RevokeUser): Hono<BffEnv> {
+  return new Hono<BffEnv>().post('/admin/revoke-user', bearerAuth({ token }), async (c) => {
     const body: unknown = await c.req.json().catch(() => undefined);
     const sub = typeof body === 'object' && body !== null && 'sub' in body ? body.sub : undefined;
     if (typeof sub !== 'string' || sub === '') throw new BffError('invalid_request', { detail: 'Expected a JSON body { "sub": "…" }.' });
     c.header('Cache-Control', 'no-store');
     return c.json({ sub, revoked: await revokeUser(sub) });
-  };
+  });
 }

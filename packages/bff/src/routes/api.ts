@@ -1,8 +1,10 @@
-import type { Context, Handler } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ResolvedConfig } from '../config.js';
-import type { BffDeps } from '../context.js';
+import type { BffDeps, BffEnv } from '../context.js';
+import { requireCsrfHeader } from '../csrf.js';
 import { BffError } from '../errors.js';
+import { loadSession } from '../load-session.js';
 import { forward, responseHeaders, upstreamUrl } from '../proxy.js';
 import type { StoredAccessToken } from '../sessions/session-store.js';
 import type { IssuedToken } from '../oidc/tokens.js';
@@ -12,74 +14,91 @@ import { SessionEndedError } from '../oidc/user-tokens.js';
 
 type Api = ResolvedConfig['apis'][string];
 
+/** The API proxy's environment: the configured API the path names, set before the session loads. */
+interface ApiEnv extends BffEnv {
+  Variables: BffEnv['Variables'] & { api: { name: string; target: Api } };
+}
+
+/** Only an API that may send the user's token needs the session (and its store) at all. */
+const needsSession = (target: Api) => target.token !== 'none' && !(target.token === 'client' && target.allowAnonymous);
+
 /**
  * `ALL {basePath}/api/:api/*`: proxies to the named API with the token configured for it. An
  * upstream `401` with `error="invalid_token"` gets one refresh and one retry, when the body can be
  * sent again and the token was not refreshed for this call already.
  */
-export function api(deps: BffDeps): Handler {
-  const { config } = deps;
+export function api(deps: BffDeps): Hono<ApiEnv> {
+  const { config, sessions } = deps;
   // A body is buffered for a retry only if it may be sent at all.
   const replayLimit = Math.min(config.replayableBodySize, config.maxBodySize);
-  return async (c) => {
-    const name = c.req.param('api') ?? '';
-    const target = Object.hasOwn(config.apis, name) ? config.apis[name] : undefined;
-    // The name is not echoed: nothing the request supplied goes back in a problem's detail.
-    if (!target) throw new BffError('unknown_api', { detail: 'No API of that name is configured.' });
+  return new Hono<ApiEnv>().all(
+    '/api/:api/*',
+    requireCsrfHeader(config.origin),
+    async (c, next) => {
+      const name = c.req.param('api');
+      const target = Object.hasOwn(config.apis, name) ? config.apis[name] : undefined;
+      // The name is not echoed: nothing the request supplied goes back in a problem's detail.
+      if (!target) throw new BffError('unknown_api', { detail: 'No API of that name is configured.' });
+      c.set('api', { name, target });
+      await next();
+    },
+    loadSession<ApiEnv>(sessions, (c) => needsSession(c.var.api.target)),
+    async (c) => {
+      const { name, target } = c.var.api;
+      const { pathname, search } = splitUrl(c.req.url);
+      const prefix = `${config.basePath}/api/${name}`;
+      if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) {
+        throw new BffError('invalid_request', { detail: 'The API name must not be percent-encoded.' });
+      }
+      const rest = pathname.slice(prefix.length);
+      const method = c.req.method;
+      if (target.routes && !target.routes.some((route) => route.methods.includes(method) && route.path.test(rest || '/'))) {
+        throw new BffError('route_not_allowed', { detail: 'This API route is not open to the browser.' });
+      }
+      const url = upstreamUrl(target.baseUrl, rest, search);
 
-    const { pathname, search } = splitUrl(c.req.url);
-    const prefix = `${config.basePath}/api/${name}`;
-    if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) {
-      throw new BffError('invalid_request', { detail: 'The API name must not be percent-encoded.' });
-    }
-    const rest = pathname.slice(prefix.length);
-    const method = c.req.method;
-    if (target.routes && !target.routes.some((route) => route.methods.includes(method) && route.path.test(rest || '/'))) {
-      throw new BffError('route_not_allowed', { detail: 'This API route is not open to the browser.' });
-    }
-    const url = upstreamUrl(target.baseUrl, rest, search);
+      const bearer = bearerFor(c, target, deps);
+      const issued = await bearer();
+      const bufferedBody = (await replayableBody(c.req.raw, replayLimit)) ?? undefined;
+      const send = (sent: StoredAccessToken | undefined) =>
+        forward({
+          url,
+          request: c.req.raw,
+          accessToken: sent?.value,
+          forwardHeaders: target.forwardHeaders,
+          send: deps.sendUpstream,
+          timeout: config.timeouts.upstream,
+          totalTimeout: config.timeouts.upstreamTotal,
+          maxBodySize: config.maxBodySize,
+          ...(bufferedBody ? { bufferedBody } : {}),
+        });
 
-    const bearer = await bearerFor(c, target, deps);
-    const issued = await bearer();
-    const bufferedBody = (await replayableBody(c.req.raw, replayLimit)) ?? undefined;
-    const send = (sent: StoredAccessToken | undefined) =>
-      forward({
-        url,
-        request: c.req.raw,
-        accessToken: sent?.value,
-        forwardHeaders: target.forwardHeaders,
-        send: deps.sendUpstream,
-        timeout: config.timeouts.upstream,
-        totalTimeout: config.timeouts.upstreamTotal,
-        maxBodySize: config.maxBodySize,
-        ...(bufferedBody ? { bufferedBody } : {}),
-      });
-
-    let response = await send(issued?.token);
-    // At most one refresh and one retry per call, whatever the API and the IdP answer: a token that
-    // was refreshed for this very call and is still refused is the API's answer to pass on. (`body`
-    // is read last: on Node it makes the server adapter build a full Request.)
-    if (issued && !issued.refreshed && rejectsToken(response) && (bufferedBody !== undefined || c.req.raw.body === null)) {
-      await response.body?.cancel();
-      response = await send((await bearer(issued.token.value))?.token);
-    }
-    // Through the context, so that cookies set on it (a refreshed stateless session) reach the
-    // browser, and as one new Response: the upstream's own has immutable headers.
-    return c.body(response.body as ReadableStream, response.status as ContentfulStatusCode, responseHeaders(response, target));
-  };
+      let response = await send(issued?.token);
+      // At most one refresh and one retry per call, whatever the API and the IdP answer: a token that
+      // was refreshed for this very call and is still refused is the API's answer to pass on. (`body`
+      // is read last: on Node it makes the server adapter build a full Request.)
+      if (issued && !issued.refreshed && rejectsToken(response) && (bufferedBody !== undefined || c.req.raw.body === null)) {
+        await response.body?.cancel();
+        response = await send((await bearer(issued.token.value))?.token);
+      }
+      // Through the context, so that cookies set on it (a refreshed stateless session) reach the
+      // browser, and as one new Response: the upstream's own has immutable headers.
+      return c.body(response.body as ReadableStream, response.status as ContentfulStatusCode, responseHeaders(response, target));
+    },
+  );
 }
 
 /**
- * Who this request calls the API as: checks the session once (`401 login_required` where the API
- * needs one) and answers a function giving the token to send, or none; `rejected` is a token value
- * the API has just refused, which forces a fresh one.
+ * Who this request calls the API as (`401 login_required` where the API needs a session and there is
+ * none): a function giving the token to send, or none; `rejected` is a token value the API has just
+ * refused, which forces a fresh one.
  */
-async function bearerFor(c: Context, target: Api, deps: BffDeps): Promise<(rejected?: string) => Promise<IssuedToken | undefined>> {
+function bearerFor(c: Context<ApiEnv>, target: Api, deps: BffDeps): (rejected?: string) => Promise<IssuedToken | undefined> {
   const { config, sessions, userTokens, clientTokens } = deps;
   if (target.token === 'none') return async () => undefined;
   const clientToken = (rejected?: string) => clientTokens.accessToken(target, rejected);
   if (target.token === 'client' && target.allowAnonymous) return clientToken;
-  const session = await sessions.load(c);
+  const session = c.var.session;
   if (!session) {
     if (target.token === 'user-optional') return async () => undefined;
     throw new BffError('login_required', { detail: 'Sign in to call this API.' });

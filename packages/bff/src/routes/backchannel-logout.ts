@@ -1,6 +1,6 @@
-import type { MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { BffDeps } from '../context.js';
+import type { BffDeps, BffEnv } from '../context.js';
 import { BffError } from '../errors.js';
 import { LogoutTokenError, verifyLogoutToken, type LogoutTarget } from '../oidc/logout-token.js';
 import { ReplayCache } from '../sessions/replay-cache.js';
@@ -15,12 +15,7 @@ const MAX_BODY = 16 * 1024;
  * signed logout token; every session of that IdP session (`sid`) or user (`sub`) is deleted.
  * Server to server, so no anti-CSRF header: the signed token is the proof.
  */
-export function backchannelLogout({
-  config,
-  provider,
-  sessions,
-  logger,
-}: BffDeps): [limitBody: MiddlewareHandler, handler: MiddlewareHandler] {
+export function backchannelLogout({ config, provider, sessions, logger }: BffDeps): Hono<BffEnv> {
   const replays = new ReplayCache(LOGOUT_TOKEN_MAX_AGE * 2);
   const limit = bodyLimit({
     maxSize: MAX_BODY,
@@ -28,7 +23,7 @@ export function backchannelLogout({
       throw new BffError('payload_too_large', { detail: `A logout request is at most ${MAX_BODY} bytes.` });
     },
   });
-  const handler: MiddlewareHandler = async (c) => {
+  return new Hono<BffEnv>().post('/backchannel-logout', limit, async (c) => {
     c.header('Cache-Control', 'no-store');
     if (!c.req.header('content-type')?.startsWith('application/x-www-form-urlencoded')) {
       throw new BffError('invalid_request', { detail: 'Expected an application/x-www-form-urlencoded body.' });
@@ -61,6 +56,5 @@ export function backchannelLogout({
     const ended = target.sid ? await sessions.endIdpSession(target.sid, target.sub) : await sessions.endAllOf(target.sub!);
     logger.info('back-channel logout', { sub: target.sub, ended: ended.length });
     return c.body(null, 200);
-  };
-  return [limit, handler];
+  });
 }

@@ -1,18 +1,20 @@
 import type { SessionResponse } from '@cloakroom/protocol';
-import type { Handler } from 'hono';
-import type { BffDeps } from '../context.js';
+import { Hono } from 'hono';
+import type { BffDeps, BffEnv } from '../context.js';
+import { requireCsrfHeader } from '../csrf.js';
+import { loadSession } from '../load-session.js';
 
 /**
  * `GET {basePath}/session`: is someone signed in, who, and until when (epoch seconds: the idle
  * deadline, capped by the absolute lifetime; each request moves it on).
  */
-export function session({ sessions }: BffDeps): Handler {
-  return async (c) => {
-    const current = await sessions.load(c);
+export function session({ config, sessions }: BffDeps): Hono<BffEnv> {
+  return new Hono<BffEnv>().get('/session', requireCsrfHeader(config.origin), loadSession(sessions), (c) => {
+    const current = c.var.session;
     const body: SessionResponse = current
       ? { authenticated: true, user: { sub: current.sub, ...current.claims }, expiresAt: sessions.lifetime.endsAt(current) }
       : { authenticated: false };
     c.header('Cache-Control', 'no-store');
     return c.json(body);
-  };
+  });
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { BffError } from '../errors.js';
 
 /**
  * Browsers keep about 4096 bytes per cookie (name, value and attributes together); chunks stay well
@@ -36,7 +37,11 @@ export function chunkedCookie(name: string, options: { sameSite: 'Strict' | 'Lax
     },
     write(c, value) {
       const count = Math.ceil(value.length / CHUNK_SIZE);
-      if (count > MAX_CHUNKS) throw new Error(`session too large for ${MAX_CHUNKS} cookies (${value.length} bytes)`);
+      if (count > MAX_CHUNKS) {
+        throw new BffError('internal_error', {
+          detail: `The session is too large for ${MAX_CHUNKS} cookies (${value.length} bytes): use a session store.`,
+        });
+      }
       for (let index = 0; index < count; index++) {
         setCookie(c, `${name}.${index}`, value.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE), {
           ...attributes,

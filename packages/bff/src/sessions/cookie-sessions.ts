@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import { sealData, unsealData } from 'iron-session';
 import type { ResolvedConfig } from '../config.js';
 import { chunkedCookie } from './chunked-cookie.js';
 import { BoundedMap } from './bounded-map.js';
@@ -7,7 +6,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { now, sessionLifetime } from './session-lifetime.js';
 import type { Session } from './session-store.js';
 import { localClaims, newSession, type Sessions } from './sessions.js';
-import { UnsealCache } from './unseal-cache.js';
+import { ironSealer } from './seal.js';
 
 /** Most sessions this instance remembers as refreshed or ended (see below). */
 const MEMORY_LIMIT = 10_000;
@@ -31,10 +30,13 @@ const UNSEALED_LIMIT = 2_000;
 export function cookieSessions(config: ResolvedConfig): Sessions {
   const cookie = chunkedCookie(config.cookieName, { sameSite: 'Strict', maxAge: config.session.absoluteLifetime });
   const lifetime = sessionLifetime(config);
-  const password = config.cookiePasswords;
   const writes = new KeyedMutex<string>();
   // Read on every request: no key derivation for a cookie seen before (see UnsealCache).
-  const unsealed = new UnsealCache<Session>(UNSEALED_LIMIT);
+  const sealer = ironSealer<Session>(config.cookiePasswords, {
+    ttl: config.session.absoluteLifetime,
+    isValid: isSession,
+    cacheSize: UNSEALED_LIMIT,
+  });
   const latest = new BoundedMap<string, Session>(MEMORY_LIMIT);
   const endedSessions = new BoundedMap<string, true>(MEMORY_LIMIT);
   /** `sid:…` → ended; `sub:…` → epoch seconds before which that user's sessions are void. */
@@ -47,17 +49,11 @@ export function cookieSessions(config: ResolvedConfig): Sessions {
 
   async function read(c: Context): Promise<Session | undefined> {
     const seal = cookie.read(c);
-    if (!seal) return undefined;
-    const cached = unsealed.get(seal);
-    if (cached) return cached;
-    const value = await unsealData<Partial<Session>>(seal, { password, ttl: config.session.absoluteLifetime }).catch(() => ({}));
-    if (!isSession(value)) return undefined;
-    unsealed.set(seal, value);
-    return value;
+    return seal ? sealer.unseal(seal) : undefined;
   }
 
   async function attach(c: Context, session: Session) {
-    cookie.write(c, await sealData(session, { password, ttl: config.session.absoluteLifetime }));
+    cookie.write(c, await sealer.seal(session));
   }
 
   const forget = (session: Session) => {
@@ -109,7 +105,7 @@ export function cookieSessions(config: ResolvedConfig): Sessions {
   };
 }
 
-function isSession(value: Partial<Session>): value is Session {
+function isSession(value: Partial<Session> & Record<string, unknown>): value is Session & Record<string, unknown> {
   return (
     typeof value.id === 'string' &&
     typeof value.sub === 'string' &&

@@ -5,7 +5,7 @@ export interface StoredAccessToken {
   expiresAt: number;
   /** Lifetime the IdP granted, in seconds (bounds the refresh margin). */
   lifetime: number;
-  scope?: string;
+  scope?: string | undefined;
 }
 
 /**
@@ -17,15 +17,15 @@ export interface Session {
   /** The user's subject at the IdP. */
   sub: string;
   /** The IdP's session id (`sid` claim), used by back-channel logout. */
-  sid?: string;
+  sid?: string | undefined;
   /** ID-token claims without the protocol ones (`iss`, `aud`, `nonce`, …): what `/session` shows. */
   claims: Record<string, unknown>;
   /**
    * The raw ID token, kept only where it is used after sign-in: as `id_token_hint` at logout
    * (`logoutIdTokenHint: true`). Its claims are in `claims`; about 1 KB saved per session otherwise.
    */
-  idToken?: string;
-  refreshToken?: string;
+  idToken?: string | undefined;
+  refreshToken?: string | undefined;
   /** Access tokens by resource indicator (RFC 8707); `''` is the token of the login request. */
   accessTokens: Record<string, StoredAccessToken>;
   /** Epoch seconds. */

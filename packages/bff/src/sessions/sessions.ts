@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import type { ResolvedConfig } from '../config.js';
 import { sealedCookie } from './cookies.js';
 import { ReplayCache } from './replay-cache.js';
-import { UnsealCache } from './unseal-cache.js';
 import { BffError } from '../errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { now, sessionLifetime, type SessionLifetime } from './session-lifetime.js';
@@ -64,9 +63,9 @@ export function storedSessions(config: ResolvedConfig, store: SessionStore): Ses
   const cookie = sealedCookie<SessionTicket>(config, config.cookieName, {
     sameSite: 'Strict',
     maxAge: config.session.absoluteLifetime,
-    isValid: (value) => typeof value.id === 'string' && value.id.length > 0,
+    isValid: (value): value is SessionTicket & Record<string, unknown> => typeof value.id === 'string' && value.id.length > 0,
     // Read on every request: no key derivation for a cookie seen before (see UnsealCache).
-    cache: new UnsealCache(),
+    cacheSize: 10_000,
   });
   const lifetime = sessionLifetime(config);
   const writes = new KeyedMutex<string>();
@@ -76,7 +75,12 @@ export function storedSessions(config: ResolvedConfig, store: SessionStore): Ses
       // Only a failure to take the lock is the store's; the task's own errors pass through as they are.
       let taskFailed = false;
       try {
-        return await store.withLock(id, () => task().catch((error: unknown) => ((taskFailed = true), Promise.reject(error))));
+        return await store.withLock(id, () =>
+          task().catch((error: unknown) => {
+            taskFailed = true;
+            throw error;
+          }),
+        );
       } catch (error) {
         if (taskFailed) throw error;
         throw unavailable(error);

@@ -26,7 +26,7 @@ function transactionCookie<T extends object>(config: ResolvedConfig, name: strin
   return sealedCookie<T>(config, name, {
     sameSite: 'Lax',
     maxAge: TRANSACTION_TTL,
-    isValid: (value) => fields.every((field) => typeof value[field] === 'string'),
+    isValid: (value): value is T & Record<string, unknown> => fields.every((field) => typeof value[field] === 'string'),
   });
 }
 

@@ -48,10 +48,7 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** A value from `choices` (a valid one first, weighted up), or absent. */
 const claim = <T>(valid: fc.Arbitrary<T>, ...invalid: fc.Arbitrary<unknown>[]) =>
-  fc.oneof(
-    { weight: invalid.length * 3, arbitrary: valid as fc.Arbitrary<unknown> },
-    ...invalid.map((arbitrary) => ({ weight: 1, arbitrary })),
-  );
+  fc.oneof({ weight: invalid.length * 3, arbitrary: valid }, ...invalid.map((arbitrary) => ({ weight: 1, arbitrary })));
 
 /** `iat` etc. relative to the time of sending, so that the model and the BFF agree on "now". */
 const Relative = (offset: number) => ({ relative: offset });

@@ -54,7 +54,7 @@ beforeAll(async () => {
       apis: { echo: { baseUrl: echo } },
     };
   });
-  if (startError !== undefined) throw startError;
+  if (startError !== undefined) throw startError as Error;
 });
 
 afterAll(async () => {

@@ -282,7 +282,7 @@ async function adminSession(origin: string, log: () => string): Promise<AdminCal
     fetch(`${origin}/api${path}`, {
       method,
       headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 }
 

@@ -319,7 +319,7 @@ function addToIndex(tx: RedisSessionStoreTransaction, key: string, id: string, t
 /** The fields of a session that the indexes find it by, in the clear in front of its seal. */
 interface IndexFields {
   sub: string;
-  sid?: string;
+  sid?: string | undefined;
 }
 
 /** `["sub"]` or `["sub","sid"]`: JSON, so that the lookup script can read it (Redis' Lua has cjson). */
@@ -336,7 +336,7 @@ function parseIndexLine(line: string): IndexFields | undefined {
   }
   if (!Array.isArray(fields) || fields.length < 1 || fields.length > 2 || !fields.every((field) => typeof field === 'string'))
     return undefined;
-  const [sub, sid] = fields as string[];
+  const [sub, sid] = fields;
   return sid === undefined ? { sub: sub! } : { sub: sub!, sid };
 }
 
