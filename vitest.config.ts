@@ -5,7 +5,9 @@ import { StallWatchdog } from './tools/test-harness/src/watchdog.js';
 // `source` makes workspace packages resolve to their TypeScript sources, so tests need no build.
 export default defineConfig({
   resolve: { conditions: ['source', ...defaultClientConditions] },
-  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
+  // Without `module`, as Vitest's own default: Vitest hands these to Node as `--conditions`, and
+  // Node would then load packages' bundler-only `module` builds (OpenTelemetry's are not Node ESM).
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions.filter((condition) => condition !== 'module')] } },
   test: {
     include: ['{packages,apps,tools,examples}/*/{src,test}/**/*.test.{ts,tsx}'],
     // Every test file's output is scanned for secrets when it ends.

@@ -1,10 +1,11 @@
-import { requireAccessToken, requireScope } from '@cloakroom/guard';
-import type { AccessTokenClaims, AccessTokenEnv } from '@cloakroom/guard';
-import { Hono } from 'hono';
+import { requireAccessToken, requireAcr, requireScope } from '@cloakroom/guard';
+import type { AccessTokenClaims, AccessTokenEnv, RequireAcrOptions, TokenBinding } from '@cloakroom/guard';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { OrderStore } from './orders.js';
 import { problem } from './problem.js';
+import { TRANSFER_RULE, newTransfer, readTransfer } from './transfers.js';
 
 /** Options of {@link createApi}. */
 export interface ApiOptions {
@@ -22,7 +23,21 @@ export interface ApiOptions {
    * server to server.
    */
   corsOrigins?: readonly string[];
+  /**
+   * Which tokens it takes: default `bearer-or-dpop`, so that a BFF may send bearer tokens or
+   * DPoP-bound ones with their proofs (RFC 9449); `dpop` for DPoP-bound ones only.
+   */
+  tokenBinding?: TokenBinding;
+  /**
+   * The sign-in a transfer needs (RFC 9470 step-up): one of `acrValues`, at most `maxAge` seconds
+   * old. Default: the dev IdP's password-and-one-time-code sign-in (`MFA_ACR` of `@cloakroom/idp`)
+   * within the last 5 minutes.
+   */
+  transferAuthentication?: { acrValues: readonly string[] } & RequireAcrOptions;
 }
+
+/** The dev IdP's `MFA_ACR` (api.test.ts checks they agree): the API does not depend on the IdP. */
+const DEFAULT_TRANSFER_AUTHENTICATION = { acrValues: ['urn:cloakroom:acr:mfa'], maxAge: 300 };
 
 /** The claims the API relies on: RFC 9068 (`typ: at+jwt`) guarantees `sub`. */
 export type ApiClaims = AccessTokenClaims & { readonly sub: string };
@@ -31,6 +46,17 @@ export type ApiClaims = AccessTokenClaims & { readonly sub: string };
 export type ApiEnv = AccessTokenEnv<ApiClaims>;
 
 const MAX_ITEM_LENGTH = 200;
+/** What a write may send: 16 KB of JSON. */
+const limitBody = bodyLimit({ maxSize: 16 * 1024, onError: () => problem(413, 'invalid_request', 'request body too large') });
+
+/** The JSON body of a write, or the problem to answer instead (another media type, no JSON). */
+async function jsonBody(c: Context<ApiEnv>, what: string): Promise<{ body: unknown } | { refusal: Response }> {
+  if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
+    return { refusal: problem(415, 'invalid_request', `send the ${what} as application/json`) };
+  }
+  const body: unknown = await c.req.json().catch(() => undefined);
+  return { body };
+}
 
 function readItem(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || !('item' in body)) return undefined;
@@ -48,6 +74,8 @@ function readItem(body: unknown): string | undefined {
  * - `GET /orders` → the caller's orders
  * - `GET /orders/:id` → one of the caller's orders
  * - `POST /orders` with `{ item }` (1–200 characters) → `201` and the order
+ * - `POST /transfers` with `{ to, amount }` → `201` and the transfer; needs `orders:write` and a
+ *   recent strong sign-in (`transferAuthentication`), else `401 insufficient_user_authentication`
  */
 export function createApi(options: ApiOptions): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
@@ -77,6 +105,7 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
       issuer: options.issuer,
       audience: options.audience,
       typ: 'at+jwt',
+      tokenBinding: options.tokenBinding ?? 'bearer-or-dpop',
       ...(options.jwksUri !== undefined ? { jwks: { uri: options.jwksUri } } : {}),
       ...(options.clockTolerance !== undefined ? { clockTolerance: options.clockTolerance } : {}),
       onError: (error) => {
@@ -98,23 +127,26 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
     return order ? c.json(order) : problem(404, 'not_found', 'no such order');
   });
 
-  app.post(
-    '/orders',
-    requireScope('orders:write'),
-    bodyLimit({ maxSize: 16 * 1024, onError: () => problem(413, 'invalid_request', 'request body too large') }),
-    async (c) => {
-      if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-        return problem(415, 'invalid_request', 'send the order as application/json');
-      }
-      const body: unknown = await c.req.json().catch(() => undefined);
-      const item = readItem(body);
-      if (item === undefined) {
-        return problem(400, 'invalid_request', `"item" must be a string of 1 to ${MAX_ITEM_LENGTH} characters`);
-      }
-      const order = orders.create(c.get('token').sub, item);
-      return c.json(order, 201, { location: `/orders/${order.id}` });
-    },
-  );
+  app.post('/orders', requireScope('orders:write'), limitBody, async (c) => {
+    const read = await jsonBody(c, 'order');
+    if ('refusal' in read) return read.refusal;
+    const item = readItem(read.body);
+    if (item === undefined) {
+      return problem(400, 'invalid_request', `"item" must be a string of 1 to ${MAX_ITEM_LENGTH} characters`);
+    }
+    const order = orders.create(c.get('token').sub, item);
+    return c.json(order, 201, { location: `/orders/${order.id}` });
+  });
+
+  // Step-up (RFC 9470): a token of a weaker or older sign-in gets 401 insufficient_user_authentication.
+  const { acrValues, ...stepUp } = options.transferAuthentication ?? DEFAULT_TRANSFER_AUTHENTICATION;
+  app.post('/transfers', requireScope('orders:write'), requireAcr(acrValues, stepUp), limitBody, async (c) => {
+    const read = await jsonBody(c, 'transfer');
+    if ('refusal' in read) return read.refusal;
+    const transfer = readTransfer(read.body);
+    if (transfer === undefined) return problem(400, 'invalid_request', TRANSFER_RULE);
+    return c.json(newTransfer(transfer, c.get('token').acr), 201);
+  });
 
   app.notFound(() => problem(404, 'not_found', 'no such route'));
   app.onError((error) => {

@@ -1,6 +1,6 @@
-import { ALICE, BOB, ORDERS_API, REPORTS_API, bffClient, startIdp } from '@cloakroom/idp';
+import { ALICE, BOB, MFA_ACR, ORDERS_API, PASSWORD_ACR, REPORTS_API, bffClient, startIdp } from '@cloakroom/idp';
 import type { RunningIdp } from '@cloakroom/idp';
-import { clientToken, userTokens } from '@cloakroom/idp/testing';
+import { clientToken, dpopProof, generateDpopKey, userTokens } from '@cloakroom/idp/testing';
 import { startLoopbackServer, type LoopbackServer } from '@cloakroom/test-harness/loopback';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, startApi } from '../src/index.js';
@@ -15,7 +15,8 @@ let bob: string;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** The challenges of RFC 6750 §3 that the BFF relies on: it refreshes and retries once on `invalid_token`. */
 const challenges = {
-  missing: `Bearer realm="${ORDERS_API}"`,
+  // The API takes bearer and DPoP-bound tokens (`bearer-or-dpop`): both schemes are offered.
+  missing: `Bearer realm="${ORDERS_API}", DPoP realm="${ORDERS_API}", algs="ES256 EdDSA Ed25519 PS256 RS256"`,
   invalidRequest: `Bearer realm="${ORDERS_API}", error="invalid_request"`,
   invalidToken: `Bearer realm="${ORDERS_API}", error="invalid_token"`,
   insufficientScope: (scope: string) => `Bearer realm="${ORDERS_API}", error="insufficient_scope", scope="${scope}"`,
@@ -47,6 +48,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await idp.close();
   await rp.close();
+});
+
+describe('with a DPoP-bound access token (RFC 9449), as a BFF with tokenBinding: dpop sends it', () => {
+  it('takes it with its proof, and refuses it as a bearer token', async () => {
+    const key = await generateDpopKey();
+    const { accessToken } = await userTokens(idp.issuer, rp.origin, { user: ALICE, dpop: key });
+    const proof = await dpopProof(key, { htm: 'GET', htu: 'http://localhost/me', accessToken });
+    const me = await api.request('/me', { headers: { authorization: `DPoP ${accessToken}`, dpop: proof } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ sub: 'alice' });
+    await expectProblem(await api.request('/me', { headers: bearer(accessToken) }), 401, 'invalid_token');
+  });
 });
 
 describe('with a valid access token', () => {
@@ -88,6 +101,52 @@ describe('with a valid access token', () => {
     }
     expect((await postOrder(alice, { item: 'x'.repeat(200) })).status).toBe(201);
     await expectProblem(await postOrder(alice, 'item=x', 'application/x-www-form-urlencoded'), 415, 'invalid_request');
+  });
+});
+
+describe('transfers need a recent second factor (step-up, RFC 9470)', () => {
+  const postTransfer = (token: string, body: unknown, on = api) =>
+    on.request('/transfers', {
+      method: 'POST',
+      headers: { ...bearer(token), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const stepUp = `Bearer realm="${ORDERS_API}", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="${MFA_ACR}", max_age="300"`;
+
+  it("answers a password sign-in's token with the challenge that asks for the dev IdP's MFA_ACR", async () => {
+    const response = await postTransfer(alice, { to: 'bob', amount: 10 });
+    expect(response.headers.get('www-authenticate')).toBe(stepUp);
+    await expectProblem(response, 401, 'insufficient_user_authentication');
+    // A token without any sign-in (client credentials) is asked for the same.
+    const service = await clientToken(idp.issuer, ORDERS_API, 'orders:read orders:write');
+    expect((await postTransfer(service, { to: 'bob', amount: 10 })).headers.get('www-authenticate')).toBe(stepUp);
+  });
+
+  it('makes the transfer with the token of a sign-in with the one-time code', async () => {
+    const { accessToken } = await userTokens(idp.issuer, rp.origin, { user: ALICE, acrValues: MFA_ACR });
+    const response = await postTransfer(accessToken, { to: ' bob ', amount: 25 });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ id: expect.any(String), to: 'bob', amount: 25, acr: MFA_ACR, createdAt: expect.any(String) });
+    for (const body of [
+      {},
+      { to: '', amount: 1 },
+      { to: 'bob', amount: 0 },
+      { to: 'bob', amount: 1.5 },
+      { to: 'bob', amount: 10_001 },
+      { to: 'x'.repeat(101), amount: 1 },
+    ]) {
+      await expectProblem(await postTransfer(accessToken, body), 400, 'invalid_request');
+    }
+  });
+
+  it('checks the scope first: stepping up would not give a read-only token orders:write', async () => {
+    const readOnly = await clientToken(idp.issuer, ORDERS_API, 'orders:read');
+    await expectProblem(await postTransfer(readOnly, { to: 'bob', amount: 1 }), 403, 'insufficient_scope');
+  });
+
+  it('asks for what transferAuthentication says', async () => {
+    const lenient = createApi({ issuer: idp.issuer, audience: ORDERS_API, transferAuthentication: { acrValues: [PASSWORD_ACR] } });
+    expect((await postTransfer(alice, { to: 'bob', amount: 1 }, lenient)).status).toBe(201);
   });
 });
 

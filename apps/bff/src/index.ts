@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { appSecurityHeaders, createBff, type BffConfig } from '@cloakroom/bff';
+import { appSecurityHeaders, createBff, type ApiTokenBinding, type BffConfig } from '@cloakroom/bff';
 // The demo's client at the embedded dev IdP; a real deployment configures its own.
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ORDERS_API } from '@cloakroom/idp/demo';
 import { serve } from '@hono/node-server';
@@ -19,6 +19,8 @@ export interface DemoOptions {
   clientId?: string;
   clientSecret?: string;
   cookieSecret?: BffConfig['cookieSecret'];
+  /** How the orders token is bound: `dpop` for DPoP-bound tokens with proofs (RFC 9449). Default `bearer`. */
+  tokenBinding?: ApiTokenBinding;
   /** Overrides for anything else in the BFF config. */
   bff?: Partial<BffConfig>;
 }
@@ -36,7 +38,7 @@ export const DEMO_DEFAULTS = {
 /**
  * The demo's settings from the environment, shared by the static server (`src/main.ts`) and the Vite
  * dev server (`apps/web/vite.config.ts`): `IDP_ISSUER`, `API_URL`, `CLIENT_SECRET`, `COOKIE_SECRET`
- * (comma-separated to rotate). The port is each server's own business.
+ * (comma-separated to rotate), `API_TOKEN_BINDING` (`dpop` or `bearer`). The port is each server's own business.
  */
 export function demoOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DemoOptions {
   return {
@@ -44,6 +46,7 @@ export function demoOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DemoOp
     ...(env.API_URL ? { apiUrl: env.API_URL } : {}),
     ...(env.CLIENT_SECRET ? { clientSecret: env.CLIENT_SECRET } : {}),
     ...(env.COOKIE_SECRET ? { cookieSecret: env.COOKIE_SECRET.split(',') } : {}),
+    ...(env.API_TOKEN_BINDING ? { tokenBinding: env.API_TOKEN_BINDING as ApiTokenBinding } : {}),
   };
 }
 
@@ -60,8 +63,9 @@ export function demoBffConfig(baseUrl: string, options: DemoOptions = {}): BffCo
         baseUrl: options.apiUrl ?? DEMO_DEFAULTS.apiUrl,
         scopes: ['orders:read', 'orders:write'],
         resource: DEMO_DEFAULTS.ordersResource,
+        tokenBinding: options.tokenBinding,
         // Exactly what apps/web calls: a script injected into the page reaches nothing else of the API.
-        routes: ['GET /orders', 'POST /orders'],
+        routes: ['GET /orders', 'POST /orders', 'POST /transfers'],
       },
     },
     ...options.bff,

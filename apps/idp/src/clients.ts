@@ -50,7 +50,7 @@ export interface BffClientOptions {
 /**
  * Client metadata for a BFF at `origin`: a confidential web client (`client_secret_basic` unless
  * told otherwise) with the code, refresh and client-credentials grants, RP-initiated and back-channel
- * logout.
+ * logout, and `auth_time` in every ID token.
  *
  * `scope` lists OIDC scopes only: oidc-provider rejects client metadata naming scopes it does not
  * know statically, and resource scopes (`orders:read`, …) are governed by the resource servers.
@@ -74,6 +74,9 @@ export function bffClient(options: BffClientOptions): ClientMetadata {
     backchannel_logout_uri: `${origin}${base}/backchannel-logout`,
     backchannel_logout_session_required: true,
     token_endpoint_auth_method: method,
+    // Every ID token says when the user authenticated (not only when max_age was asked): the BFF
+    // shows it in /session, and an app can tell whether a step-up is recent.
+    require_auth_time: true,
     ...(options.jwks ? { jwks: { keys: options.jwks.keys.map((key) => ({ ...key })) } } : {}),
     scope: OIDC_SCOPES.join(' '),
   };

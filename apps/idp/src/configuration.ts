@@ -1,12 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { BaseTokenLike, Client, ClientMetadata, Configuration, KoaContextWithOIDC, UnknownObject } from 'oidc-provider';
 import { processAdapter } from './adapter.js';
 import { OIDC_SCOPES, allowsBrowserOrigin } from './clients.js';
 import { DEV_COOKIE_KEYS } from './keys.js';
+import { buildInteractionPolicy } from './interaction-policy.js';
 import { errorPage, logoutPage, postLogoutPage } from './pages.js';
 import { resourcesForScope } from './resource-servers.js';
 import type { ResourceServers } from './resource-servers.js';
-import { PASSWORD_ACR, findAccount } from './users.js';
+import { MFA_ACR, PASSWORD_ACR, findAccount } from './users.js';
 
 /** Token and session lifetimes, in seconds. */
 export interface Lifetimes {
@@ -42,6 +44,10 @@ export interface Profile {
   claimsInIdToken: boolean;
   /** OIDC scopes the IdP knows (a subset of `OIDC_SCOPES`, with `openid`). */
   scopes: readonly string[];
+  /** Every DPoP proof must carry a nonce of the IdP (RFC 9449 §8), as Okta's and Auth0's must. */
+  dpopNonces: boolean;
+  /** The FAPI 2.0 Security Profile (see `startIdp`'s `fapi2`). */
+  fapi2: boolean;
 }
 
 /** The dev IdP's own profile: everything on, PAR offered but not required, claims in the ID token. */
@@ -53,7 +59,12 @@ export const DEFAULT_PROFILE: Profile = Object.freeze({
   revocation: true,
   claimsInIdToken: true,
   scopes: OIDC_SCOPES,
+  dpopNonces: false,
+  fapi2: false,
 });
+
+/** FAPI 2.0 Security Profile §5.4.1: the JWS algorithms it allows. */
+export const FAPI2_ALGORITHMS: readonly string[] = Object.freeze(['PS256', 'ES256', 'EdDSA']);
 
 /** Claims by scope; a scope the profile lacks is not known to oidc-provider at all (nor its claims). */
 const SCOPE_CLAIMS: Readonly<Record<string, string[]>> = Object.freeze({
@@ -112,14 +123,22 @@ export function buildConfiguration({
     cookies: { keys: [...DEV_COOKIE_KEYS] },
     // oidc-provider adds the scopes of `claims` to these (and advertises both as scopes_supported).
     scopes: ['openid', 'offline_access'].filter(knows),
-    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).filter(([scope]) => knows(scope))),
+    // Every ID token says how the user signed in (`acr`, `amr`), as Keycloak's and Entra's do:
+    // oidc-provider would add `acr` only when acr_values asked for it, and `amr` never.
+    claims: {
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).filter(([scope]) => knows(scope))),
+      openid: ['sub', 'acr', 'amr'],
+      amr: null,
+    },
     // By default, put the scope-granted claims into the ID token even when an access token for the
     // userinfo endpoint is issued: the BFF reads the user's name and email from the ID token alone.
     // Otherwise (OIDC Core §5.4, Okta) an ID token issued with a userinfo access token has `sub` and
     // protocol claims only, and the profile and email claims come from the userinfo endpoint.
     conformIdTokenClaims: !profile.claimsInIdToken,
-    // The one way to sign in here is a password (see PASSWORD_ACR); advertised as acr_values_supported.
-    acrValues: [PASSWORD_ACR],
+    // A password, and a password with a one-time code; advertised as acr_values_supported.
+    acrValues: [PASSWORD_ACR, MFA_ACR],
+    // Asking for MFA_ACR (acr_values) brings the one-time-code page after the password.
+    interactions: { policy: buildInteractionPolicy() },
     extraTokenClaims: signInClaims,
     ...(profile.clientAuthMethods ? { clientAuthMethods: [...profile.clientAuthMethods] } : {}),
     // Authorization code only (no implicit or hybrid), with PKCE for every client; v9 knows only S256.
@@ -159,8 +178,15 @@ export function buildConfiguration({
       Interaction: () => 60 * 60,
       AuthorizationCode: () => 60,
     },
+    // FAPI 2.0: only its algorithms sign ID tokens and client assertions (and the JWT access tokens
+    // of the resource servers, configured there).
+    ...(profile.fapi2
+      ? { enabledJWA: { idTokenSigningAlgValues: [...FAPI2_ALGORITHMS], clientAuthSigningAlgValues: [...FAPI2_ALGORITHMS] } }
+      : {}),
     features: {
       devInteractions: { enabled: false },
+      // oidc-provider's FAPI 2.0 checks: PKCE, a client assertion whose `aud` is the issuer, an exact redirect_uri.
+      ...(profile.fapi2 ? { fapi: { enabled: true, profile: '2.0' } } : {}),
       pushedAuthorizationRequests: {
         enabled: profile.pushedAuthorizationRequests !== 'off',
         requirePushedAuthorizationRequests: profile.pushedAuthorizationRequests === 'required',
@@ -185,8 +211,9 @@ export function buildConfiguration({
       clientCredentials: { enabled: true },
       // RFC 9449 (on by default in oidc-provider v9; stated here because tests rely on it): a token
       // request with a DPoP proof gets a DPoP-bound access token (`token_type: DPoP`, `cnf.jkt`, in the
-      // JWT and in introspection), and one without a proof a bearer token, as before.
-      dPoP: { enabled: true },
+      // JWT and in introspection), and one without a proof a bearer token, as before. With `dpopNonces`,
+      // a proof without the IdP's current nonce gets `use_dpop_nonce` and the nonce in `DPoP-Nonce`.
+      dPoP: profile.dpopNonces ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: true },
       resourceIndicators: {
         enabled: true,
         // With several granted resources and none named at the token endpoint, the first one wins;

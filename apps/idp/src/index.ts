@@ -23,6 +23,6 @@ export type { BffClientOptions, BrowserOriginClient, PublicSpaClientOptions } fr
 export { DEFAULT_RESOURCE_SERVERS, ORDERS_API, REPORTS_API } from './resource-servers.js';
 export { generateSigningKey } from './keys.js';
 export type { ResourceServerConfig, ResourceServers } from './resource-servers.js';
-export { ALICE, BOB, DEMO_USERS, PASSWORD_ACR, authenticate } from './users.js';
+export { ALICE, BOB, DEMO_USERS, MFA_ACR, PASSWORD_ACR, authenticate } from './users.js';
 export type { DemoUser } from './users.js';
 export type { ClientMetadata, Provider } from 'oidc-provider';

@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from 'oidc-provider';
 import type { Interaction, Provider } from 'oidc-provider';
-import { consentPage, errorPage, loginPage } from './pages.js';
-import { DEMO_USERS, PASSWORD_ACR, authenticate, findUser } from './users.js';
+import { SECOND_FACTOR_PROMPT } from './interaction-policy.js';
+import { consentPage, errorPage, loginPage, oneTimeCodePage } from './pages.js';
+import { DEMO_USERS, MFA_ACR, PASSWORD_ACR, authenticate, findUser, verifyOneTimeCode } from './users.js';
+import type { DemoUser } from './users.js';
 
 /** Handles a request if it is one of ours; resolves `false` to let the provider have it. */
 export type InteractionHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
-const ROUTE = /^\/interaction\/([\w-]+)(?:\/(login|confirm|abort))?$/;
+const ROUTE = /^\/interaction\/([\w-]+)(?:\/(login|otp|confirm|abort))?$/;
+/** The prompt each form submission finishes. */
+const PROMPT_OF_ACTION: Readonly<Record<string, string>> = { login: 'login', otp: SECOND_FACTOR_PROMPT, confirm: 'consent' };
 const MAX_FORM_BYTES = 16 * 1024;
 
 class HttpError extends Error {
@@ -61,6 +65,10 @@ async function renderPrompt(provider: Provider, res: ServerResponse, interaction
     sendHtml(res, 200, loginPage({ uid, clientName: name, username: hint, hints: HINTS }));
     return;
   }
+  if (prompt.name === SECOND_FACTOR_PROMPT) {
+    sendHtml(res, 200, secondFactorPage(interaction, name));
+    return;
+  }
   if (prompt.name === 'consent') {
     const accountId = interaction.session?.accountId ?? '';
     sendHtml(
@@ -103,6 +111,35 @@ async function submitLogin(provider: Provider, req: IncomingMessage, res: Server
   );
 }
 
+/** The user of an interaction that comes after the password (the second factor, consent). */
+function signedInUser(interaction: Interaction): DemoUser {
+  const user = findUser(interaction.session?.accountId ?? '');
+  if (!user) throw new HttpError(400, 'no signed-in user for this step');
+  return user;
+}
+
+function secondFactorPage(interaction: Interaction, clientName: string, error?: string): string {
+  const user = signedInUser(interaction);
+  return oneTimeCodePage({ uid: interaction.uid, clientName, userName: user.name, hint: user.oneTimeCode, ...(error ? { error } : {}) });
+}
+
+async function submitOneTimeCode(provider: Provider, req: IncomingMessage, res: ServerResponse, interaction: Interaction): Promise<void> {
+  const form = await readForm(req);
+  const user = signedInUser(interaction);
+  if (!verifyOneTimeCode(user, form.get('code') ?? '')) {
+    const name = await clientName(provider, interaction.params.client_id);
+    sendHtml(res, 401, secondFactorPage(interaction, name, 'Wrong code.'));
+    return;
+  }
+  // A new login of the same account: the IdP session's acr, amr and auth time are now the second factor's.
+  await provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId: user.sub, acr: MFA_ACR, amr: ['pwd', 'otp'] } },
+    { mergeWithLastSubmission: false },
+  );
+}
+
 async function submitConsent(provider: Provider, req: IncomingMessage, res: ServerResponse, interaction: Interaction): Promise<void> {
   await readForm(req);
   const { details } = interaction.prompt;
@@ -132,10 +169,10 @@ async function abort(provider: Provider, req: IncomingMessage, res: ServerRespon
 }
 
 /**
- * The IdP's own login and consent pages, mounted in front of `provider.callback()`.
+ * The IdP's own login, second-factor and consent pages, mounted in front of `provider.callback()`.
  *
- * `GET /interaction/:uid` renders the form the pending prompt needs; `POST …/login`, `…/confirm` and
- * `…/abort` finish it. No CSRF token is needed: oidc-provider binds the interaction to a SameSite=Lax
+ * `GET /interaction/:uid` renders the form the pending prompt needs; `POST …/login`, `…/otp`,
+ * `…/confirm` and `…/abort` finish it. No CSRF token is needed: oidc-provider binds the interaction to a SameSite=Lax
  * cookie scoped to `/interaction/:uid`, which a cross-site POST does not carry.
  */
 export function createInteractionHandler(provider: Provider): InteractionHandler {
@@ -159,11 +196,11 @@ export function createInteractionHandler(provider: Provider): InteractionHandler
       } else if (action === 'abort') {
         await abort(provider, req, res);
       } else {
-        const prompt = action === 'login' ? 'login' : 'consent';
-        if (interaction.prompt.name !== prompt) {
+        if (interaction.prompt.name !== PROMPT_OF_ACTION[action]) {
           throw new HttpError(400, 'this step of the sign-in is already done; start again from the application');
         }
-        await (prompt === 'login' ? submitLogin(provider, req, res, interaction) : submitConsent(provider, req, res, interaction));
+        const submit = action === 'login' ? submitLogin : action === 'otp' ? submitOneTimeCode : submitConsent;
+        await submit(provider, req, res, interaction);
       }
     } catch (error) {
       if (res.headersSent) throw error;

@@ -46,6 +46,8 @@ declare module 'oidc-provider' {
   export interface OIDCContext {
     readonly provider: Provider;
     readonly params?: Record<string, unknown>;
+    /** The `acr` of the End-User's IdP session, during an authorization request. */
+    readonly acr?: string;
     readonly client?: Client;
     readonly route: string;
     readonly entities: Record<string, unknown>;
@@ -190,7 +192,10 @@ declare module 'oidc-provider' {
     rotateRefreshToken?: boolean | ((ctx: KoaContextWithOIDC) => boolean | Promise<boolean>);
     clientBasedCORS?: (ctx: KoaContextWithOIDC, origin: string, client: Client) => boolean;
     renderError?: (ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error) => void | Promise<void>;
-    interactions?: { url?: (ctx: KoaContextWithOIDC, interaction: Interaction) => string | Promise<string> };
+    interactions?: {
+      policy?: InteractionPolicy;
+      url?: (ctx: KoaContextWithOIDC, interaction: Interaction) => string | Promise<string>;
+    };
     ttl?: Record<string, number | TtlFunction>;
     fetch?: (url: URL | string, options: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
     features?: {
@@ -228,6 +233,38 @@ declare module 'oidc-provider' {
     };
     [key: string]: unknown;
   }
+
+  /** One check of a prompt: the prompt is shown when a check answers `true` (`Check.REQUEST_PROMPT`). */
+  export class Check {
+    constructor(
+      reason: string,
+      description: string,
+      check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>,
+      details?: (ctx: KoaContextWithOIDC) => UnknownObject | Promise<UnknownObject>,
+    );
+    static readonly REQUEST_PROMPT: true;
+    static readonly NO_NEED_TO_PROMPT: false;
+  }
+
+  /** A prompt of the interaction policy (`login`, `consent`, or one's own), with its checks. */
+  export class Prompt {
+    constructor(options: { name: string; requestable?: boolean }, ...checks: Check[]);
+    readonly name: string;
+  }
+
+  /** The prompts an authorization request goes through, in order (`interactionPolicy.base()`). */
+  export interface InteractionPolicy extends Array<Prompt> {
+    get(name: string): Prompt | undefined;
+    add(prompt: Prompt, index?: number): void;
+    remove(name: string): void;
+  }
+
+  export const interactionPolicy: {
+    Check: typeof Check;
+    Prompt: typeof Prompt;
+    /** A new copy of the default policy: `login`, then `consent`. */
+    base: () => InteractionPolicy;
+  };
 
   export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 

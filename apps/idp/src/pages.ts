@@ -88,6 +88,37 @@ ${error}
   );
 }
 
+/** What the second-factor page shows. */
+export interface OneTimeCodePageOptions {
+  uid: string;
+  clientName: string;
+  userName: string;
+  error?: string;
+  /** The user's demo code, shown as a hint: this is a development IdP. */
+  hint: string;
+}
+
+/** The second factor: `code` (a one-time code), "Verify". */
+export function oneTimeCodePage(options: OneTimeCodePageOptions): string {
+  const uid = encodeURIComponent(options.uid);
+  const error = options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : '';
+  return layout(
+    'Verify it is you',
+    `<h1>Verify it is you</h1>
+<p class="muted">${escapeHtml(options.clientName)} asks for a second factor for ${escapeHtml(options.userName)}.</p>
+${error}
+<form method="post" action="/interaction/${uid}/otp" autocomplete="off">
+  <label for="code">One-time code</label>
+  <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
+  <button type="submit">Verify</button>
+</form>
+<form method="post" action="/interaction/${uid}/abort">
+  <button type="submit" class="secondary">Cancel</button>
+</form>
+<p class="muted">Demo code: <code>${escapeHtml(options.hint)}</code></p>`,
+  );
+}
+
 /** What the consent page shows. */
 export interface ConsentPageOptions {
   uid: string;

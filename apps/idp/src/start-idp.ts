@@ -54,6 +54,13 @@ export interface IdpOptions {
    */
   pushedAuthorizationRequests?: 'off' | 'on' | 'required';
   /**
+   * `true`: the FAPI 2.0 Security Profile, as an open-banking IdP runs it. PAR required, clients
+   * authenticate with `private_key_jwt` only, ID tokens and client assertions signed with PS256, ES256
+   * or EdDSA (the IdP signs with an ES256 key besides its RS256 one; register clients with
+   * `id_token_signed_response_alg: 'ES256'`), DPoP offered, RFC 9207 `iss` (always on). Defaults to `false`.
+   */
+  fapi2?: boolean;
+  /**
    * `false`: no refresh tokens, ever. The IdP neither advertises the `refresh_token` grant nor the
    * `offline_access` scope, and its token endpoint answers `unsupported_grant_type` to a refresh
    * (clients' `refresh_token` grant is dropped). Defaults to `true`.
@@ -85,6 +92,12 @@ export interface IdpOptions {
    * refresh tokens (see {@link refreshTokens}); `refreshTokens: false` needs it left out.
    */
   scopes?: readonly string[];
+  /**
+   * `true`: every DPoP proof (RFC 9449) at the token endpoint must carry a nonce of the IdP; a proof
+   * without one (or with an old one) is answered `400 use_dpop_nonce` with the nonce in `DPoP-Nonce`,
+   * as Okta and Auth0 do. Defaults to `false`: proofs are checked for freshness by their `iat`.
+   */
+  dpopNonces?: boolean;
 }
 
 /** Grants issued by one running IdP, by grant type. */
@@ -135,18 +148,35 @@ function profileFrom(options: IdpOptions): Profile {
     throw new TypeError('scopes: offline_access promises refresh tokens, but refreshTokens is false');
   }
   if (options.clientAuthMethods?.length === 0) throw new TypeError('clientAuthMethods: expected at least one method');
-  const pushedAuthorizationRequests = options.pushedAuthorizationRequests ?? DEFAULT_PROFILE.pushedAuthorizationRequests;
+  const fapi2 = options.fapi2 ?? DEFAULT_PROFILE.fapi2;
+  if (
+    fapi2 &&
+    ((options.pushedAuthorizationRequests ?? 'required') !== 'required' ||
+      (options.clientAuthMethods ?? ['private_key_jwt']).join() !== 'private_key_jwt')
+  ) {
+    throw new TypeError(
+      'fapi2: PAR is required and private_key_jwt the only client authentication; leave pushedAuthorizationRequests and clientAuthMethods out',
+    );
+  }
+  const pushedAuthorizationRequests =
+    options.pushedAuthorizationRequests ?? (fapi2 ? 'required' : DEFAULT_PROFILE.pushedAuthorizationRequests);
   if (!['off', 'on', 'required'].includes(pushedAuthorizationRequests)) {
     throw new TypeError(`pushedAuthorizationRequests: expected off, on or required, got ${String(pushedAuthorizationRequests)}`);
   }
   return {
-    clientAuthMethods: options.clientAuthMethods ? [...options.clientAuthMethods] : DEFAULT_PROFILE.clientAuthMethods,
+    clientAuthMethods: options.clientAuthMethods
+      ? [...options.clientAuthMethods]
+      : fapi2
+        ? ['private_key_jwt']
+        : DEFAULT_PROFILE.clientAuthMethods,
     pushedAuthorizationRequests,
     refreshTokens,
     endSession: options.endSession ?? DEFAULT_PROFILE.endSession,
     revocation: options.revocation ?? DEFAULT_PROFILE.revocation,
     claimsInIdToken: options.claimsInIdToken ?? DEFAULT_PROFILE.claimsInIdToken,
     scopes: [...scopes],
+    dpopNonces: options.dpopNonces ?? DEFAULT_PROFILE.dpopNonces,
+    fapi2,
   };
 }
 
@@ -165,6 +195,8 @@ function conformClient(client: ClientMetadata, profile: Profile): ClientMetadata
   if (!profile.refreshTokens && Array.isArray(client.grant_types)) {
     conformed.grant_types = client.grant_types.filter((grant) => grant !== 'refresh_token');
   }
+  // FAPI 2.0 §5.4.1: ID tokens signed with one of its algorithms (the IdP has an ES256 key for it).
+  if (profile.fapi2) conformed.id_token_signed_response_alg ??= 'ES256';
   return conformed;
 }
 
@@ -245,7 +277,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
       clients,
       resourceServers: options.resourceServers ?? DEFAULT_RESOURCE_SERVERS,
       lifetimes,
-      signingKeys: options.signingKeys ?? [processSigningKey()],
+      signingKeys: options.signingKeys ?? (profile.fapi2 ? [processSigningKey(), processSigningKey('ES256')] : [processSigningKey()]),
       profile,
     });
     provider = new Provider(issuer, configuration);

@@ -12,6 +12,11 @@ export interface DemoUser {
   readonly familyName: string;
   readonly email: string;
   readonly emailVerified: boolean;
+  /**
+   * The user's second factor: a fixed one-time code, asked for after the password when a sign-in
+   * needs {@link MFA_ACR}. Fixed and shown on the page on purpose: this is a dev fixture.
+   */
+  readonly oneTimeCode: string;
 }
 
 /** Alice, the first demo user. */
@@ -24,6 +29,7 @@ export const ALICE: DemoUser = Object.freeze({
   familyName: 'Anderson',
   email: 'alice@example.com',
   emailVerified: true,
+  oneTimeCode: '123456',
 });
 
 /** Bob, the second demo user (handy for "another user cannot see my data" tests). */
@@ -36,14 +42,23 @@ export const BOB: DemoUser = Object.freeze({
   familyName: 'Brown',
   email: 'bob@example.com',
   emailVerified: true,
+  oneTimeCode: '654321',
 });
 
 /**
- * The `acr` (authentication context class reference) of a sign-in with username and password, the
- * only way to sign in here. ID tokens and users' access tokens carry it (OIDC Core §2, RFC 9068
- * §2.2.1), so an API can ask for more with step-up authentication (RFC 9470) and see the answer.
+ * The `acr` (authentication context class reference) of a sign-in with username and password.
+ * ID tokens and users' access tokens carry it (OIDC Core §2, RFC 9068 §2.2.1), so an API can ask
+ * for more with step-up authentication (RFC 9470) and see the answer.
  */
 export const PASSWORD_ACR = 'urn:cloakroom:acr:password';
+
+/**
+ * The `acr` of a sign-in with the password and a second factor (the user's one-time code, `amr`
+ * `['pwd', 'otp']`). An authorization request whose `acr_values` name it, and no `acr` the user's
+ * IdP session already has, gets the one-time-code page after the password (or alone, when the
+ * session is recent enough).
+ */
+export const MFA_ACR = 'urn:cloakroom:acr:mfa';
 
 /** All demo users. */
 export const DEMO_USERS: readonly DemoUser[] = Object.freeze([ALICE, BOB]);
@@ -59,6 +74,11 @@ function sameSecret(a: string, b: string): boolean {
 export function authenticate(username: string, password: string): DemoUser | undefined {
   const user = DEMO_USERS.find((candidate) => candidate.username === username.trim().toLowerCase());
   return user && sameSecret(user.password, password) ? user : undefined;
+}
+
+/** Checks a user's one-time code (the second factor). */
+export function verifyOneTimeCode(user: DemoUser, code: string): boolean {
+  return sameSecret(user.oneTimeCode, code.trim());
 }
 
 /** Looks a demo user up by `sub`. */

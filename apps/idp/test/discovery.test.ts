@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD_ACR, startIdp } from '../src/index.js';
+import { MFA_ACR, PASSWORD_ACR, startIdp } from '../src/index.js';
 import type { RunningIdp } from '../src/index.js';
 
 let idp: RunningIdp;
@@ -35,7 +35,7 @@ describe('discovery', () => {
       authorization_response_iss_parameter_supported: true,
       id_token_signing_alg_values_supported: ['RS256'],
       // Step-up (RFC 9470) and DPoP (RFC 9449), for the APIs that ask for them.
-      acr_values_supported: [PASSWORD_ACR],
+      acr_values_supported: [PASSWORD_ACR, MFA_ACR],
       dpop_signing_alg_values_supported: expect.arrayContaining(['ES256']),
     });
     expect(metadata.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']));

@@ -401,6 +401,21 @@ describe('scopes', () => {
   });
 });
 
+describe('dpopNonces', () => {
+  it('answers a DPoP proof without its nonce with use_dpop_nonce, and binds the token of the retry that carries it', async () => {
+    const idp = await idpWith({ dpopNonces: true });
+    const refused: string[] = [];
+    idp.provider.on('grant.error', (_ctx: unknown, error: { error?: string }) => refused.push(error.error ?? 'error'));
+    const config = await openidClient(idp);
+    const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    // openid-client retries once with the nonce of the IdP's DPoP-Nonce header.
+    const tokens = await oidc.clientCredentialsGrant(config, { resource: ORDERS_API, scope: 'orders:read' }, { DPoP });
+    expect(refused).toEqual(['use_dpop_nonce']);
+    expect(tokens.token_type).toBe('dpop');
+    expect(decodeJwt(tokens.access_token).payload.cnf).toEqual({ jkt: await DPoP.calculateThumbprint() });
+  });
+});
+
 describe('signing-key rotation under a profile', () => {
   /** Verifies an RS256 JWS against the IdP's published JWKS; resolves the `kid` that signed it. */
   async function verifiedKid(idp: RunningIdp, jws: string): Promise<unknown> {

@@ -59,6 +59,8 @@ export interface AuthorizeParams {
   state?: string;
   nonce?: string;
   prompt?: string;
+  acrValues?: string;
+  maxAge?: number;
 }
 
 export function authorizeUrl(issuer: string, params: AuthorizeParams): URL {
@@ -74,6 +76,8 @@ export function authorizeUrl(issuer: string, params: AuthorizeParams): URL {
     url.searchParams.set('code_challenge_method', params.challengeMethod ?? 'S256');
   }
   if (params.prompt) url.searchParams.set('prompt', params.prompt);
+  if (params.acrValues) url.searchParams.set('acr_values', params.acrValues);
+  if (params.maxAge !== undefined) url.searchParams.set('max_age', String(params.maxAge));
   for (const resource of [params.resource ?? []].flat()) url.searchParams.append('resource', resource);
   return url;
 }

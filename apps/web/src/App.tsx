@@ -6,13 +6,15 @@ import { ProfilePanel } from './components/ProfilePanel.js';
 import { SessionNotices } from './components/SessionNotices.js';
 import { SignInProblem } from './components/SignInProblem.js';
 import { SignInPanel } from './components/SignInPanel.js';
+import { TransferPanel } from './components/TransferPanel.js';
 import { UserMenu } from './components/UserMenu.js';
+import { TRANSFER_PAGE } from './transfer.js';
 import { usePath } from './use-path.js';
 
 /**
  * The demo, one feature of the SDK per part: <SignedIn>/<SignedOut>, the session's expiry, the
- * client's events, errors with their code, and <RequireAuth> in its two forms (a fallback on Orders,
- * a redirect to login on Profile).
+ * client's events, errors with their code, <RequireAuth> in its two forms (a fallback on Orders,
+ * a redirect to login on Profile), and step-up authentication (Transfer).
  */
 export function App() {
   const { status, user, error, login, refresh } = useSession();
@@ -53,6 +55,10 @@ export function App() {
       {path === '/profile' ? (
         <RequireAuth redirectToLogin fallback={<p className="muted">Taking you to sign-in…</p>}>
           <ProfilePanel />
+        </RequireAuth>
+      ) : path === TRANSFER_PAGE ? (
+        <RequireAuth fallback={<p className="muted">Sign in to make a transfer.</p>}>
+          <TransferPanel />
         </RequireAuth>
       ) : (
         <RequireAuth fallback={<p className="muted">Your orders appear here once you are signed in.</p>}>

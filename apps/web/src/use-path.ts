@@ -1,6 +1,6 @@
 import { useCallback, useSyncExternalStore } from 'react';
 
-// The demo's whole router: two pages told apart by the path. The BFF serves index.html for any
+// The demo's whole router: pages told apart by the path. The BFF serves index.html for any
 // path, so a reload (or the return from login) lands on the same page.
 
 function subscribe(onChange: () => void) {

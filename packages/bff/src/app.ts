@@ -20,6 +20,7 @@ import { revokeRefreshTokens } from './oidc/revocation.js';
 import { admin, type RevokeUser } from './routes/admin.js';
 import { storedSessions } from './sessions/sessions.js';
 import { MemorySessionStore } from './sessions/stores/memory.js';
+import { bffTelemetry } from './telemetry/bff-telemetry.js';
 import { upstreamSender } from './upstream-client.js';
 import { createUserTokens } from './oidc/user-tokens.js';
 
@@ -71,9 +72,10 @@ export function createBff(input: BffConfig): Bff {
   claimCookieName(config);
   const fetchImpl = input.fetch ?? globalThis.fetch;
   const logger = redactingLogger(input.logger ?? consoleLogger);
-  const provider = createProvider(config, fetchImpl, logger);
+  const telemetry = bffTelemetry(config);
+  const provider = telemetry.provider(createProvider(config, fetchImpl, logger, telemetry.idpFailed));
   const store = input.session?.store ?? new MemorySessionStore();
-  const sessions = store === 'cookie' ? cookieSessions(config) : storedSessions(config, store);
+  const sessions = telemetry.sessions(store === 'cookie' ? cookieSessions(config) : storedSessions(config, store));
   const deps: BffDeps = {
     config,
     provider,
@@ -82,10 +84,11 @@ export function createBff(input: BffConfig): Bff {
     clientTokens: createClientTokens(config, provider),
     logger,
     fetch: fetchImpl,
-    sendUpstream: upstreamSender(input.fetch),
+    sendUpstream: telemetry.upstream(upstreamSender(input.fetch)),
   };
 
   const app = new Hono<BffEnv>().basePath(config.basePath);
+  app.use(telemetry.requests);
   app.use(requestId());
   app.use(async (c, next) => {
     // The access log line costs nothing (clock, URL, redaction) where the logger drops it.

@@ -1,10 +1,18 @@
 import type { JWK } from 'jose';
+import { fapi2ConfigGaps, type SecurityProfile } from './security-profile.js';
 import type { Logger } from './logger.js';
+import { loginResource, usesUserToken } from './oidc/token-targets.js';
 import { safeReturnTo } from './return-to.js';
 import type { SessionStore } from './sessions/session-store.js';
 
 /** How the BFF authenticates calls to one upstream API. */
 export type ApiTokenType = 'user' | 'user-optional' | 'client' | 'none';
+
+/**
+ * How the token sent to an API is bound: `bearer` works for whoever holds it; `dpop` (RFC 9449) is
+ * bound to a key of the BFF and goes with a fresh proof signed by that key on every call.
+ */
+export type ApiTokenBinding = 'bearer' | 'dpop';
 
 /** One upstream API, reachable at `{basePath}/api/{name}/*`. */
 export interface ApiConfig {
@@ -16,6 +24,14 @@ export interface ApiConfig {
   scopes?: string[] | undefined;
   /** Resource indicator (RFC 8707): the token sent to this API is issued for this audience only. */
   resource?: string | undefined;
+  /**
+   * `'dpop'`: ask the IdP for DPoP-bound tokens (RFC 9449) for this API and send each call with a
+   * fresh proof (`Authorization: DPoP`, `DPoP` header), so that a token copied from the API's logs or
+   * traffic is useless without the BFF's key. User tokens are bound to a key of the session, client
+   * tokens to a key of the BFF. The IdP must support DPoP with ES256. Default `'bearer'`. APIs that
+   * share a resource share their token, so they must agree on this. See docs/dpop.md.
+   */
+  tokenBinding?: ApiTokenBinding | undefined;
   /** Request headers forwarded besides the default safe list (lower case). */
   forwardHeaders?: string[] | undefined;
   /** Response headers passed to the browser besides the default safe list (content, validators, …). */
@@ -83,6 +99,13 @@ export interface BffConfig {
   clientAuthentication?: ClientAuthenticationMethod | undefined;
   /** For `private_key_jwt`: the private key (a JWK, or a PKCS#8 PEM with `alg`) and its `kid`. */
   clientPrivateKey?: ClientPrivateKey | undefined;
+  /**
+   * Holds the BFF to a security profile. `'fapi2'`: the FAPI 2.0 Security Profile — PAR, PKCE S256,
+   * `private_key_jwt` with PS256, ES256 or EdDSA, RFC 9207 `iss`, DPoP-bound tokens for every API
+   * that gets one, ID tokens signed with PS256, ES256 or EdDSA only. A configuration that cannot meet
+   * it is refused at `createBff` (naming every gap), an IdP that cannot at discovery.
+   */
+  profile?: SecurityProfile | undefined;
   /**
    * Pushed authorization requests (RFC 9126). `'auto'` (default) uses them when the IdP advertises a
    * PAR endpoint (and so when it requires them); `true` insists on them; `false` never uses them.
@@ -244,10 +267,11 @@ type Defaulted<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 /** The configuration after validation and defaults. */
 export interface ResolvedConfig extends Omit<
   Defaulted<BffConfig>,
-  'cookieSecret' | 'apis' | 'timeouts' | 'session' | 'admin' | 'logger' | 'fetch' | 'clientSecret' | 'clientPrivateKey'
+  'cookieSecret' | 'apis' | 'timeouts' | 'session' | 'admin' | 'logger' | 'fetch' | 'clientSecret' | 'clientPrivateKey' | 'profile'
 > {
   clientSecret: string | undefined;
   clientPrivateKey: ClientPrivateKey | undefined;
+  profile: SecurityProfile | undefined;
   /** `scopes` was not configured: the defaults may be narrowed to what the IdP supports. */
   scopesAreDefault: boolean;
   session: { absoluteLifetime: number; idleTimeout: number; maxPerUser: number };
@@ -258,7 +282,9 @@ export interface ResolvedConfig extends Omit<
   cookiePasswords: Record<string, string>;
   apis: Record<
     string,
-    Defaulted<Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders' | 'responseHeaders' | 'privateResponses' | 'allowAnonymous'>> & {
+    Defaulted<
+      Pick<ApiConfig, 'token' | 'scopes' | 'forwardHeaders' | 'responseHeaders' | 'privateResponses' | 'allowAnonymous' | 'tokenBinding'>
+    > & {
       baseUrl: URL;
       resource?: string | undefined;
       /** The allowed routes, compiled; undefined allows every route. */
@@ -312,7 +338,11 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     if (typeof key !== 'string' && (typeof key !== 'object' || key === null))
       throw new ConfigError('clientPrivateKey', 'is required for private_key_jwt');
   }
-  const pushedAuthorizationRequests = config.pushedAuthorizationRequests ?? 'auto';
+  if (config.profile !== undefined && config.profile !== 'fapi2') throw new ConfigError('profile', "must be 'fapi2' or left out");
+  const fapi2Gaps = config.profile === 'fapi2' ? fapi2ConfigGaps(config) : [];
+  if (fapi2Gaps.length > 0) throw new ConfigError('profile', `is 'fapi2', which needs: ${fapi2Gaps.join('; ')}`);
+  // FAPI 2.0 sends every authorization request through PAR.
+  const pushedAuthorizationRequests = config.pushedAuthorizationRequests ?? (config.profile === 'fapi2' ? true : 'auto');
   if (![true, false, 'auto'].includes(pushedAuthorizationRequests))
     throw new ConfigError('pushedAuthorizationRequests', "must be true, false or 'auto'");
 
@@ -326,7 +356,7 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(cookieName))
     throw new ConfigError('cookieName', 'may contain only letters, digits, _ and - (at most 40)');
 
-  return {
+  const resolved: ResolvedConfig = {
     baseUrl: base.origin,
     origin: base.origin,
     basePath,
@@ -339,6 +369,7 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     clientAuthentication,
     clientPrivateKey: clientAuthentication === 'private_key_jwt' ? config.clientPrivateKey : undefined,
     pushedAuthorizationRequests,
+    profile: config.profile,
     scopes: resolveScopes(config.scopes),
     scopesAreDefault: config.scopes === undefined,
     authorizationParameters: resolveAuthorizationParameters(config.authorizationParameters ?? {}),
@@ -362,6 +393,8 @@ export function resolveConfig(config: BffConfig): ResolvedConfig {
     },
     insecureIssuer,
   };
+  checkTokenBindings(resolved);
+  return resolved;
 }
 
 function resolveScopes(scopes: string[] | undefined): string[] {
@@ -447,6 +480,9 @@ function resolveApis(apis: Record<string, ApiConfig>): ResolvedConfig['apis'] {
       throw new ConfigError(`${field}.token`, "must be 'user', 'user-optional', 'client' or 'none'");
     }
     if (api.resource !== undefined) parseUrl(`${field}.resource`, api.resource);
+    const tokenBinding = api.tokenBinding ?? 'bearer';
+    if (tokenBinding !== 'bearer' && tokenBinding !== 'dpop') throw new ConfigError(`${field}.tokenBinding`, "must be 'bearer' or 'dpop'");
+    if (tokenBinding === 'dpop' && token === 'none') throw new ConfigError(`${field}.tokenBinding`, "is 'dpop', but the API gets no token");
     resolved[name] = {
       baseUrl,
       token,
@@ -456,10 +492,38 @@ function resolveApis(apis: Record<string, ApiConfig>): ResolvedConfig['apis'] {
       privateResponses: api.privateResponses ?? true,
       ...(api.routes !== undefined ? { routes: compileRoutes(`${field}.routes`, api.routes) } : {}),
       allowAnonymous: api.allowAnonymous ?? false,
+      tokenBinding,
       ...(api.resource !== undefined ? { resource: api.resource } : {}),
     };
   }
   return resolved;
+}
+
+/**
+ * A session keeps one user token per resource, so the APIs that share one (those without a
+ * `resource` share the sign-in's) must agree on its binding. A public client's refresh token is
+ * bound to its DPoP key too (RFC 9449 §5), so that every refresh must carry a proof: all or none.
+ */
+function checkTokenBindings(config: ResolvedConfig): void {
+  const signIn = loginResource(config);
+  const users = Object.entries(config.apis).filter(([, api]) => usesUserToken(api));
+  const byResource = new Map<string, [string, ApiTokenBinding]>();
+  for (const [name, { resource = signIn, tokenBinding }] of users) {
+    const [first, binding] = byResource.get(resource) ?? [name, tokenBinding];
+    byResource.set(resource, [first, binding]);
+    if (binding !== tokenBinding) {
+      throw new ConfigError(
+        `apis.${name}.tokenBinding`,
+        `differs from apis.${first}'s, which gets the same user token (the same resource)`,
+      );
+    }
+  }
+  if (config.clientAuthentication === 'none' && new Set(users.map(([, api]) => api.tokenBinding)).size > 1) {
+    throw new ConfigError(
+      'apis',
+      "mix 'dpop' and 'bearer' user tokens, but a public client's refresh token is bound to its DPoP key (RFC 9449 §5): give every API with a user token the same tokenBinding",
+    );
+  }
 }
 
 /** One allowed `METHOD /path` of an API. */

@@ -20,6 +20,9 @@ export const ERROR_CATALOGUE = {
   csrf_failed: { status: 403, title: 'Cross-site request refused' },
   login_required: { status: 401, title: 'Sign-in required' },
   session_expired: { status: 401, title: 'Session expired' },
+  // 401, as the API's RFC 9470 challenge it stands for: what is missing is authentication, and signing
+  // in again (with the requirement) is the cure. The session is kept; clients tell it apart by code.
+  step_up_required: { status: 401, title: 'Stronger sign-in required' },
   unknown_api: { status: 404, title: 'Unknown API' },
   route_not_allowed: { status: 403, title: 'API route not allowed' },
   upstream_unavailable: { status: 502, title: 'Upstream API unavailable' },
@@ -47,6 +50,8 @@ export interface BffErrorOptions extends ErrorOptions {
   detail?: string;
   /** Headers a protocol requires with the answer, e.g. a `WWW-Authenticate` challenge. */
   headers?: Record<string, string>;
+  /** RFC 9457 extension members of the problem: what a `step_up_required` asks for. */
+  extensions?: Pick<BffProblem, 'acr_values' | 'max_age'>;
 }
 
 /** A failure with a defined HTTP answer. Thrown anywhere in the BFF, rendered by the error handler. */
@@ -55,15 +60,17 @@ export class BffError extends Error {
   readonly status: ContentfulStatusCode;
   readonly detail: string | undefined;
   readonly headers: Record<string, string> | undefined;
+  readonly extensions: BffErrorOptions['extensions'];
 
   constructor(
     readonly code: BffErrorCode,
-    { detail, headers, ...options }: BffErrorOptions = {},
+    { detail, headers, extensions, ...options }: BffErrorOptions = {},
   ) {
     super(detail ?? ERROR_CATALOGUE[code].title, options);
     this.status = ERROR_CATALOGUE[code].status;
     this.detail = detail;
     this.headers = headers;
+    this.extensions = extensions;
   }
 }
 
@@ -76,6 +83,7 @@ function problemParts(error: BffError): { body: string; headers: Record<string, 
     status: error.status,
     code: error.code,
     ...(error.detail ? { detail: error.detail } : {}),
+    ...error.extensions,
   };
   return {
     body: JSON.stringify(body),

@@ -4,6 +4,7 @@ export { appSecurityHeaders, type ContentSecurityPolicyDirectives } from './app-
 export {
   ConfigError,
   type ApiConfig,
+  type ApiTokenBinding,
   type ApiTokenType,
   type BffConfig,
   type ClientAuthenticationMethod,
@@ -17,6 +18,7 @@ export type { BffProblem, LogoutResponse, SessionResponse } from '@cloakroom/pro
 export {
   SessionLockTimeoutError,
   SessionStoreUnavailableError,
+  type DpopPrivateJwk,
   type Session,
   type SessionStore,
   type StoredAccessToken,

@@ -23,10 +23,11 @@ export const FORWARDED_REQUEST_HEADERS = [
 ];
 
 /**
- * Response headers that may travel from an API to the browser: those that describe the content, its
- * validators, redirects and challenges. An allow-list, because the answer lands on the app's origin,
- * where `Set-Cookie`, `Clear-Site-Data`, `Refresh`, a `Content-Security-Policy` or CORS headers would
- * act on the whole app.
+ * Response headers that may travel from an API to the browser: those that describe the content (and
+ * whether a proxy may buffer it), its validators, redirects and challenges. An allow-list, because the
+ * answer lands on the app's origin, where `Set-Cookie`, `Clear-Site-Data`, `Refresh`, a
+ * `Content-Security-Policy` or CORS headers would act on the whole app. (Not `X-Accel-Redirect` and
+ * its kin: nginx in front would serve an internal location the API names.)
  */
 export const FORWARDED_RESPONSE_HEADERS = [
   'accept-ranges',
@@ -50,6 +51,7 @@ export const FORWARDED_RESPONSE_HEADERS = [
   'tracestate',
   'vary',
   'www-authenticate',
+  'x-accel-buffering',
   'x-request-id',
 ];
 
@@ -106,6 +108,11 @@ export function responseHeaders(upstream: UpstreamResponse, policy: ResponsePoli
   if (upstream.decoded) {
     delete headers['content-encoding'];
     delete headers['content-length'];
+  }
+  // An event stream is worthless buffered, and nginx in front of the BFF buffers by default: this
+  // tells it not to (it takes the header off itself; other proxies ignore it). An API may say otherwise.
+  if (headers['x-accel-buffering'] === undefined && /^text\/event-stream\b/i.test(headers['content-type'] ?? '')) {
+    headers['x-accel-buffering'] = 'no';
   }
   if (headers.link !== undefined) {
     const links = headers.link.match(/<[^>]*>[^,]*/g)?.filter((link) => !EAGER_LINK.test(link));
@@ -170,8 +177,10 @@ export function upstreamUrl(baseUrl: URL, rest: string, search: string): string 
 export interface ForwardOptions {
   url: string;
   request: Request;
-  /** The bearer token for the API, if it gets one. */
+  /** The access token for the API, if it gets one. */
   accessToken: string | undefined;
+  /** The DPoP proof of this attempt, for a DPoP-bound token: it goes as `Authorization: DPoP` then, with the `DPoP` header. */
+  dpop?: string | undefined;
   /** Extra request header names (lower case) to forward. */
   forwardHeaders: readonly string[];
   /** How the request goes out (see `upstreamSender`). */
@@ -192,7 +201,7 @@ export interface ForwardOptions {
  * Request and two Responses around each call.
  */
 export async function forward(options: ForwardOptions): Promise<UpstreamResponse> {
-  const { url, request, accessToken, forwardHeaders, send, timeout, maxBodySize, bufferedBody, totalTimeout } = options;
+  const { url, request, accessToken, dpop, forwardHeaders, send, timeout, maxBodySize, bufferedBody, totalTimeout } = options;
   const headers: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = request.headers.get(name);
@@ -202,7 +211,8 @@ export async function forward(options: ForwardOptions): Promise<UpstreamResponse
     const value = NEVER_FORWARDED.has(name) ? null : request.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  if (accessToken !== undefined) headers.authorization = `Bearer ${accessToken}`;
+  if (dpop !== undefined) headers.dpop = dpop;
+  if (accessToken !== undefined) headers.authorization = dpop === undefined ? `Bearer ${accessToken}` : `DPoP ${accessToken}`;
   const method = request.method;
   const body = method === 'GET' || method === 'HEAD' || bufferedBody ? null : limitedBody(request, maxBodySize);
 
@@ -211,7 +221,12 @@ export async function forward(options: ForwardOptions): Promise<UpstreamResponse
   // Cheaper than AbortSignal.any over three signals, which was a visible share of each call.
   const upstream = new AbortController();
   const browser = request.signal;
-  const stop = () => upstream.abort(browser.reason);
+  // Once the answer streams, a server adapter cancels its body when the browser goes away, which
+  // closes the upstream quietly; aborting first would fail the body instead (and @hono/node-server
+  // prints that failure). So the abort then waits a microtask, for an adapter that does not cancel.
+  let answered = false;
+  const abort = () => upstream.abort(browser.reason);
+  const stop = () => (answered ? queueMicrotask(abort) : abort());
   if (browser.aborted) stop();
   else browser.addEventListener('abort', stop, { once: true });
   let timedOut = false;
@@ -223,6 +238,7 @@ export async function forward(options: ForwardOptions): Promise<UpstreamResponse
   const totalTimer = totalTimeout === undefined ? undefined : setTimeout(timeUp, totalTimeout);
   try {
     const response = await send(url, { method, headers, body: bufferedBody ?? body?.stream, signal: upstream.signal });
+    answered = true;
     if (totalTimer === undefined) return response;
     const done = () => clearTimeout(totalTimer);
     if (!response.body) done();

@@ -23,6 +23,17 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
+/**
+ * What an API asks of the user's sign-in (RFC 9470 step-up), from a `step_up_required` problem: pass
+ * it to `login()` as it is, `login({ ...error.stepUp, returnTo })`, to sign in again that way.
+ */
+export interface StepUpRequirement {
+  /** The authentication context classes (`acr`) to sign in with, in order of preference; may be empty. */
+  acrValues: string[];
+  /** The most seconds since the user authenticated that the API accepts, if it said. */
+  maxAge?: number | undefined;
+}
+
 /** What {@link BffError} is made of. */
 export interface BffErrorInit {
   status: number;
@@ -32,6 +43,7 @@ export interface BffErrorInit {
   type?: string | undefined;
   /** The problem document, when the error came from one. */
   problem?: ProblemDetails | undefined;
+  stepUp?: StepUpRequirement | undefined;
 }
 
 /** An error answer from the BFF (or no answer at all), with its stable `code`. */
@@ -46,6 +58,11 @@ export class BffError extends Error {
   /** The problem type URI; `'about:blank'` when the BFF sent none. */
   declare readonly type: string;
   declare readonly problem: ProblemDetails | undefined;
+  /**
+   * For `step_up_required` (the session is fine, the API wants a stronger or more recent sign-in):
+   * what to sign in with. `undefined` for every other code.
+   */
+  declare readonly stepUp: StepUpRequirement | undefined;
 
   constructor(init: BffErrorInit, options?: ErrorOptions) {
     super(init.detail ?? init.title, options);
@@ -62,11 +79,21 @@ export class BffError extends Error {
       detail: text(problem.detail),
       type: text(problem.type),
       problem,
+      stepUp:
+        problem.code === 'step_up_required'
+          ? {
+              acrValues: text(problem.acr_values)?.split(' ').filter(Boolean) ?? [],
+              maxAge: typeof problem.max_age === 'number' ? problem.max_age : undefined,
+            }
+          : undefined,
     });
   }
 }
 
-/** True for the `401`s that mean "there is no session any more", as opposed to any other failure. */
+/**
+ * True for the `401`s that mean "there is no session any more", as opposed to any other failure
+ * (`step_up_required` is a 401 too, but the session is kept: only a stronger sign-in is asked for).
+ */
 export function endsSession(error: BffError): boolean {
   return error.status === 401 && (error.code === 'session_expired' || error.code === 'login_required');
 }

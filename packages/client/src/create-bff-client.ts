@@ -101,10 +101,12 @@ export function createBffClient<TUser = User>(options: BffClientOptions = {}): B
     return store.get();
   });
 
-  const login = ({ returnTo = currentRelativeUrl(), ...parameters }: LoginOptions = {}) => {
+  const login = ({ returnTo = currentRelativeUrl(), acrValues, maxAge, ...parameters }: LoginOptions = {}) => {
     setLoginMark(loginMarkKey);
     const query = new URLSearchParams({ returnTo });
-    for (const [name, value] of Object.entries(parameters)) if (value != null) query.set(name, String(value));
+    // The step-up names win: `login({ ...error.stepUp })` must ask for exactly what the API wants.
+    const all = { ...parameters, acr_values: acrValues?.join(' ') || parameters.acr_values, max_age: maxAge ?? parameters.max_age };
+    for (const [name, value] of Object.entries(all)) if (value != null) query.set(name, String(value));
     navigate(`${basePath}/login?${query}`);
   };
 

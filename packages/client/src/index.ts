@@ -1,6 +1,6 @@
 export { createBffClient } from './create-bff-client.js';
 export { BffError } from './bff-error.js';
-export type { BffErrorCode, BffErrorInit, ProblemDetails } from './bff-error.js';
+export type { BffErrorCode, BffErrorInit, ProblemDetails, StepUpRequirement } from './bff-error.js';
 export type {
   BffClient,
   BffClientEvent,

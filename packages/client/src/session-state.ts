@@ -1,20 +1,16 @@
 import { BffError } from './bff-error.js';
 import type { SessionState } from './types.js';
 
-/** Before the first answer from `/session`. */
-export const LOADING_STATE: SessionState<never> = { status: 'loading', user: null, expiresAt: null, error: null, loginError: null };
+const NO_SESSION = { user: null, expiresAt: null, error: null, loginError: null, acr: null, authTime: null } as const;
 
-export const UNAUTHENTICATED_STATE: SessionState<never> = {
-  status: 'unauthenticated',
-  user: null,
-  expiresAt: null,
-  error: null,
-  loginError: null,
-};
+/** Before the first answer from `/session`. */
+export const LOADING_STATE: SessionState<never> = { status: 'loading', ...NO_SESSION };
+
+export const UNAUTHENTICATED_STATE: SessionState<never> = { status: 'unauthenticated', ...NO_SESSION };
 
 /** Turns the body of `GET /session` into a state; throws `invalid_response` on anything else. */
 export function parseSessionResponse<TUser>(body: unknown): SessionState<TUser> {
-  const { authenticated, user, expiresAt } = (body ?? {}) as { authenticated?: unknown; user?: unknown; expiresAt?: unknown };
+  const { authenticated, user, expiresAt, acr, authTime } = (body ?? {}) as Record<string, unknown>;
   if (authenticated === false) return UNAUTHENTICATED_STATE;
   if (authenticated !== true || typeof user !== 'object' || !user) {
     throw new BffError({ status: 200, code: 'invalid_response', title: 'Unreadable /session answer' });
@@ -26,6 +22,8 @@ export function parseSessionResponse<TUser>(body: unknown): SessionState<TUser> 
     expiresAt: typeof expiresAt === 'number' ? expiresAt : null,
     error: null,
     loginError: null,
+    acr: typeof acr === 'string' ? acr : null,
+    authTime: typeof authTime === 'number' ? authTime : null,
   };
 }
 

@@ -28,6 +28,14 @@ export type SessionState<TUser = User> = (
   | { status: 'error'; user: TUser | null; expiresAt: number | null; error: BffError }
 ) & {
   /**
+   * How the user signed in: the authentication context class (`acr`) of the sign-in, as the IdP
+   * said in the ID token; `null` when it did not, or there is no session. A `step_up_required`
+   * error's `stepUp` says which an API wants.
+   */
+  acr: string | null;
+  /** When the user last authenticated at the IdP, in epoch **seconds** (`auth_time`); `null` when unknown. */
+  authTime: number | null;
+  /**
    * Why the last trip through the BFF's sign-in or sign-out pages failed: the stable error code
    * (`'login_failed'`, `'invalid_callback'`, `'idp_unavailable'`, `'idp_rejected'`, `'invalid_request'`, …)
    * that the BFF put in the `cloakroom_error` query parameter of its redirect back to the app; `null` when none.
@@ -81,18 +89,27 @@ export type BffClientEvent = 'signedIn' | 'signedOut' | 'sessionExpired';
 /**
  * Options of {@link BffClient.login}. Besides `returnTo`, the OpenID Connect authorization request
  * parameters the BFF allows the app to pass (its `loginParameters`; by default all of these), under
- * their protocol names; the BFF answers `400 invalid_request` to one it does not allow.
+ * their protocol names; the BFF answers `400 invalid_request` to one it does not allow. `acrValues`
+ * and `maxAge` are the step-up requirement's names for `acr_values` and `max_age` (and win over
+ * them), so that a `step_up_required` error's requirement (`error.stepUp`) can be passed as it is.
+ *
+ * @example
+ * login({ ...error.stepUp, returnTo: location.pathname }); // sign in again as the API asks
  */
 export interface LoginOptions {
   /** Same-origin path to come back to after signing in. Default: the current path and query. */
   returnTo?: string | undefined;
+  /** Authentication context classes to sign in with, in order of preference: sent as `acr_values`. */
+  acrValues?: readonly string[] | undefined;
+  /** Sent as `max_age` (see `max_age`). */
+  maxAge?: number | undefined;
   /** `login` (re-authenticate), `consent`, `select_account`, `create`, or `none` (no interaction). */
   prompt?: string | undefined;
   /** The user's identifier, to prefill the IdP's sign-in form. */
   login_hint?: string | undefined;
   /** Authentication context class references requested (e.g. a stronger factor). */
   acr_values?: string | undefined;
-  /** Seconds since the user last authenticated, beyond which the IdP must ask again. */
+  /** Seconds since the user last authenticated, beyond which the IdP must ask again (`0`: now). */
   max_age?: number | undefined;
   /** Preferred languages of the IdP's pages, e.g. `'de fr'`. */
   ui_locales?: string | undefined;

@@ -6,14 +6,30 @@ describe('session state', () => {
   it('starts loading and makes no request until refresh()', () => {
     const bff = fakeBff({});
     const client = createBffClient({ fetch: bff.fetch });
-    expect(client.getSnapshot()).toEqual({ status: 'loading', user: null, expiresAt: null, error: null, loginError: null });
+    expect(client.getSnapshot()).toEqual({
+      status: 'loading',
+      user: null,
+      expiresAt: null,
+      error: null,
+      loginError: null,
+      acr: null,
+      authTime: null,
+    });
     expect(bff.calls).toHaveLength(0);
   });
 
   it('goes loading → authenticated with the user and expiresAt', async () => {
     const client = createBffClient({ fetch: fakeBff({ 'GET /bff/session': signedIn }).fetch });
     const state = await client.refresh();
-    expect(state).toEqual({ status: 'authenticated', user: alice, expiresAt: 1764100000, error: null, loginError: null });
+    expect(state).toEqual({
+      status: 'authenticated',
+      user: alice,
+      expiresAt: 1764100000,
+      error: null,
+      loginError: null,
+      acr: null,
+      authTime: null,
+    });
     expect(client.getSnapshot()).toBe(state);
   });
 

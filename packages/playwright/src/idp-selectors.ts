@@ -22,6 +22,13 @@ export interface IdpSelectors {
   password: PageLocator;
   /** The login page's submit button. */
   submit: PageLocator;
+  /**
+   * The second-factor page's one-time code field, for an IdP that may ask for one (a sign-in that
+   * asks for a stronger `acr`: step-up); the kit fills in the user's `oneTimeCode`.
+   */
+  oneTimeCode?: PageLocator;
+  /** The second-factor page's submit button. */
+  oneTimeCodeSubmit?: PageLocator;
   /** The consent page's button that grants access, for an IdP that may ask for consent. */
   consent?: PageLocator;
   /** The end-session page's button that confirms signing out, for an IdP that asks. */
@@ -33,6 +40,8 @@ export const devIdp: IdpSelectors = Object.freeze({
   username: 'input[name=username]',
   password: 'input[name=password]',
   submit: (page: Page) => page.getByRole('button', { name: 'Sign in' }),
+  oneTimeCode: 'input[name=code]',
+  oneTimeCodeSubmit: (page: Page) => page.getByRole('button', { name: 'Verify' }),
   consent: (page: Page) => page.getByRole('button', { name: 'Allow' }),
   confirmSignOut: (page: Page) => page.getByRole('button', { name: 'Sign out' }),
 });

@@ -2,12 +2,18 @@ import { expect, type Page } from '@playwright/test';
 import { DEFAULT_BASE_PATH, type BffOptions } from './bff-requests.js';
 import { devIdp, locate, type IdpSelectors, type PageLocator } from './idp-selectors.js';
 import { readSession } from './session.js';
+import { afterLoginPrompts } from './idp-prompts.js';
 import { DEFAULT_IDP_TIMEOUT, watchPageLoads } from './through-idp.js';
 
 /** An account at the IdP. */
 export interface IdpUser {
   username: string;
   password: string;
+  /**
+   * The user's second factor, for an IdP that asks for a one-time code (`IdpSelectors.oneTimeCode`):
+   * the dev IdP's demo users have a fixed one (`DemoUser.oneTimeCode` of `@cloakroom/idp`).
+   */
+  oneTimeCode?: string | undefined;
 }
 
 /** How {@link signInThroughIdp} signs in. */
@@ -45,7 +51,7 @@ function loginUrl(start: string, basePath: string): string {
 
 /**
  * Signs `user` in the way a person does: from the app, through the IdP's real login page (and its
- * consent page when it asks), back to the app, signed in. The browser context must not be signed
+ * second-factor and consent pages when it asks), back to the app, signed in. The browser context must not be signed
  * in at the IdP already (a fresh context is not).
  *
  * @example
@@ -65,7 +71,7 @@ export async function signInThroughIdp(page: Page, options: SignInOptions): Prom
   const loads = watchPageLoads(page);
   try {
     await locate(page, idp.submit).click({ timeout });
-    await loads.untilLeft(idpOrigin, idp.consent, timeout);
+    await loads.untilLeft(idpOrigin, afterLoginPrompts(page, idp, user, timeout), timeout);
   } finally {
     loads.stop();
   }

@@ -3,7 +3,7 @@ import type { Locator, Page, Response } from '@playwright/test';
 import { appUrl, CSRF_HEADER, DEFAULT_BASE_PATH, unexpectedAnswer, type BffOptions } from './bff-requests.js';
 import { devIdp, locate, type IdpSelectors, type PageLocator } from './idp-selectors.js';
 import { readSession } from './session.js';
-import { DEFAULT_IDP_TIMEOUT, watchPageLoads } from './through-idp.js';
+import { clickWhenShown, DEFAULT_IDP_TIMEOUT, watchPageLoads } from './through-idp.js';
 
 /** How {@link signOut} signs out. */
 export interface SignOutOptions extends BffOptions {
@@ -59,15 +59,16 @@ async function clickSignOut(page: Page, control: Locator, basePath: string, time
 export async function signOut(page: Page, options: SignOutOptions = {}): Promise<void> {
   const { basePath = DEFAULT_BASE_PATH, idp = devIdp, control, returnTo, timeout = DEFAULT_IDP_TIMEOUT } = options;
   const loads = watchPageLoads(page);
+  const confirm = clickWhenShown(page, idp.confirmSignOut, timeout);
   try {
     if (control !== undefined) {
       const appOrigin = new URL(page.url()).origin;
       const next = await clickSignOut(page, locate(page, control), basePath, timeout);
-      await loads.untilLeft(next.origin === appOrigin ? undefined : next.origin, idp.confirmSignOut, timeout);
+      await loads.untilLeft(next.origin === appOrigin ? undefined : next.origin, confirm, timeout);
     } else {
       const endSessionUrl = await postLogout(page, basePath, returnTo, timeout);
       await page.goto(endSessionUrl ?? appUrl(page, returnTo ?? '/'));
-      if (endSessionUrl !== null) await loads.untilLeft(new URL(endSessionUrl).origin, idp.confirmSignOut, timeout);
+      if (endSessionUrl !== null) await loads.untilLeft(new URL(endSessionUrl).origin, confirm, timeout);
     }
   } finally {
     loads.stop();

@@ -12,6 +12,7 @@ export type BffErrorCode =
   | 'csrf_failed'
   | 'login_required'
   | 'session_expired'
+  | 'step_up_required'
   | 'unknown_api'
   | 'route_not_allowed'
   | 'upstream_unavailable'
@@ -39,6 +40,17 @@ export interface BffProblem {
   code: BffErrorCode;
   /** Never holds a token, a cookie, a secret, or text the request supplied. */
   detail?: string;
+  /**
+   * `step_up_required` only (an RFC 9457 extension member): the `acr` values the API asks for, in
+   * order of preference, space-separated, as its RFC 9470 challenge named them. Sign in again with
+   * them as `acr_values`.
+   */
+  acr_values?: string;
+  /**
+   * `step_up_required` only: the most seconds since the user authenticated that the API accepts
+   * (RFC 9470 `max_age`). Sign in again with it as `max_age`.
+   */
+  max_age?: number;
 }
 
 /** `GET {basePath}/session`: claims and times, never a token. */
@@ -49,6 +61,10 @@ export type SessionResponse<TUser = Record<string, unknown>> =
       user: TUser;
       /** Epoch seconds: the idle deadline, capped by the absolute lifetime; each request moves it on. */
       expiresAt: number;
+      /** How the user signed in: the ID token's `acr` (authentication context class), when the IdP sent one. */
+      acr?: string;
+      /** Epoch seconds when the user last authenticated at the IdP: the ID token's `auth_time`, when sent. */
+      authTime?: number;
     };
 
 /** `POST {basePath}/logout`. */

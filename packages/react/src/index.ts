@@ -26,5 +26,6 @@ export type {
   ProblemDetails,
   SessionState,
   SessionStatus,
+  StepUpRequirement,
   User,
 } from '@cloakroom/client';

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { createServer, preview, type Logger, type PreviewServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloakroom, isUnder, serverOrigin, type CloakroomOptions } from '../src/index.js';
@@ -196,5 +197,56 @@ describe('cloakroom() in vite preview', () => {
     expect((await (await fetch(`${origin}/bff/session`)).json()).origin).toBe(origin);
     expect(made).toEqual([origin]);
     expect(await (await fetch(`${origin}/orders`, { headers: { accept: 'text/html' } })).text()).toContain('<title>the built app</title>');
+  });
+});
+
+describe('event streams through the plugin', () => {
+  /** Over the 1 KiB below which compression middleware (Vite's, Hono's) leaves an answer alone. */
+  const firstEvent = 'x'.repeat(2048);
+  /** A stand-in BFF whose `/bff/events` sends one event, and a second once `release` is called. */
+  function holdingEvents() {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const app = new Hono().basePath('/bff');
+    app.get('/events', (c) =>
+      streamSSE(c, async (stream) => {
+        await stream.writeSSE({ data: firstEvent });
+        await released;
+        await stream.writeSSE({ data: '2' });
+      }),
+    );
+    return { app, release };
+  }
+
+  // `vite preview` gzips text responses (its compression middleware comes after the plugin's).
+  it.each(['vite', 'vite preview'])('pass event by event, uncompressed, in %s', async (mode) => {
+    const { app, release } = holdingEvents();
+    let origin: string;
+    if (mode === 'vite') origin = (await startDev({ bff: app })).origin;
+    else {
+      const server = await preview({
+        configFile: false,
+        root,
+        logLevel: 'silent',
+        preview: { host: 'localhost', port: 0 },
+        plugins: [cloakroom({ bff: app })],
+      });
+      servers.push(server);
+      origin = serverOrigin(server.resolvedUrls)!;
+    }
+    try {
+      // Node's fetch asks for gzip, as a browser does.
+      const response = await fetch(`${origin}/bff/events`);
+      expect(response.headers.get('content-type')).toBe('text/event-stream');
+      expect(response.headers.get('content-encoding')).toBeNull();
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      // The second event waits for this test: the first came through on its own.
+      expect((await reader.read()).value).toBe(`data: ${firstEvent}\n\n`);
+      release();
+      expect((await reader.read()).value).toBe('data: 2\n\n');
+      expect((await reader.read()).done).toBe(true);
+    } finally {
+      release();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { startApi, type RunningApi } from '@cloakroom/demo-api';
+import { startApi, type ApiOptions, type RunningApi } from '@cloakroom/demo-api';
 import { bffClient, DEMO_CLIENT_SECRET, ORDERS_API, startIdp, type RunningIdp } from '@cloakroom/idp';
 import { recordLogLine, registry } from '@cloakroom/test-harness';
 import type { LogSink } from './served-bff.js';
@@ -46,18 +46,19 @@ export async function startStopping<T>(start: (onStop: OnStop) => Promise<T>): P
 
 /**
  * The dev IdP, with the demo BFF client registered for `origin`, and the orders API that takes its
- * tokens; their stops go to `onStop`. The BFF's secrets are recorded for the run-wide log scan.
+ * tokens (bearer or DPoP-bound ones, unless `tokenBinding` says); their stops go to `onStop`. The
+ * BFF's secrets are recorded for the run-wide log scan.
  */
 export async function startUpstreams(
   origin: string,
-  { accessTokenTtl }: { accessTokenTtl: number },
+  { accessTokenTtl, tokenBinding }: { accessTokenTtl: number; tokenBinding?: ApiOptions['tokenBinding'] },
   onStop: OnStop,
 ): Promise<{ idp: RunningIdp; api: RunningApi }> {
   registry.record('cookie secret', COOKIE_SECRET);
   registry.record('client secret', DEMO_CLIENT_SECRET);
   const idp = await startIdp({ port: 0, accessTokenTtl, clients: [bffClient({ origin })] });
   onStop(() => idp.close());
-  const api = await startApi({ port: 0, issuer: idp.issuer, audience: ORDERS_API });
+  const api = await startApi({ port: 0, issuer: idp.issuer, audience: ORDERS_API, ...(tokenBinding ? { tokenBinding } : {}) });
   onStop(() => api.close());
   return { idp, api };
 }

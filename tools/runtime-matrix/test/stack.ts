@@ -12,14 +12,15 @@ export interface RuntimeStack extends BffStack {
 /**
  * Starts the stack in the order the origins require: the BFF's runtime first (it picks its port,
  * which the IdP registers in the redirect URIs), then the IdP, the API, and last the BFF's
- * configuration, which names the IdP and the API.
+ * configuration, which names the IdP and the API. The API takes DPoP-bound tokens only (RFC 9449),
+ * so every proxied call proves that the runtime's WebCrypto made the session's key and its proofs.
  */
 export function startRuntimeStack(runtime: Runtime, options: { accessTokenTtl: number }): Promise<RuntimeStack> {
   return startStopping(async (onStop) => {
     const served = await runtime.serve(hostLog(runtime.label));
     onStop(() => served.stop());
     const origin = `http://localhost:${new URL(served.url).port}`;
-    const { idp, api } = await startUpstreams(origin, options, onStop);
+    const { idp, api } = await startUpstreams(origin, { ...options, tokenBinding: 'dpop' }, onStop);
 
     const config: RuntimeBffConfig = {
       baseUrl: origin,
@@ -27,7 +28,7 @@ export function startRuntimeStack(runtime: Runtime, options: { accessTokenTtl: n
       clientId: DEMO_CLIENT_ID,
       clientSecret: DEMO_CLIENT_SECRET,
       cookieSecret: COOKIE_SECRET,
-      apis: { orders: { baseUrl: api.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_API } },
+      apis: { orders: { baseUrl: api.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_API, tokenBinding: 'dpop' } },
     };
     const response = await fetch(new URL(CONFIG_PATH, served.url), {
       method: 'POST',

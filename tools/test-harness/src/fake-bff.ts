@@ -42,8 +42,15 @@ export function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 }
 
-export function problemResponse(status: number, code: string, title: string, detail?: string): Response {
-  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail, code }), {
+/** A problem document (RFC 9457) with the BFF's `code`, and any extension members (`acr_values`, …). */
+export function problemResponse(
+  status: number,
+  code: string,
+  title: string,
+  detail?: string,
+  extensions: Record<string, unknown> = {},
+): Response {
+  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail, code, ...extensions }), {
     status,
     headers: { 'Content-Type': 'application/problem+json' },
   });

@@ -16,7 +16,9 @@ export type SecretKind =
   | 'logout token'
   | 'token'
   | 'cookie value'
-  | 'cookie secret';
+  | 'cookie secret'
+  | 'DPoP proof'
+  | 'DPoP private key';
 
 /** One secret (or credential shape) found in logged text. */
 export interface Leak {
@@ -94,9 +96,9 @@ function around(text: string, at: number): string {
 }
 
 /**
- * Wraps `fetch` so that the secrets crossing it are recorded: bearer and basic credentials, form
- * bodies (token, revocation, introspection and logout requests), token responses, the `code` of a
- * redirect, cookies set and sent.
+ * Wraps `fetch` so that the secrets crossing it are recorded: bearer, DPoP and basic credentials,
+ * DPoP proofs, form bodies (token, revocation, introspection and logout requests), token responses,
+ * the `code` of a redirect, cookies set and sent.
  */
 export function recordingFetch(inner: typeof fetch, registry: SecretRegistry): typeof fetch {
   return async (input, init) => {
@@ -125,6 +127,8 @@ function recordCredentials(headers: Headers, registry: SecretRegistry): void {
   const [scheme, credentials] = (headers.get('authorization') ?? '').split(' ', 2);
   // A DPoP-bound token (RFC 9449) travels under its own scheme.
   if (scheme?.toLowerCase() === 'bearer' || scheme?.toLowerCase() === 'dpop') registry.record('access token', credentials);
+  // A proof is good for one request only, but within seconds of being logged it still is.
+  registry.record('DPoP proof', headers.get('dpop'));
   if (scheme?.toLowerCase() === 'basic' && credentials) {
     const decoded = Buffer.from(credentials, 'base64').toString();
     registry.record('client secret', decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1)));

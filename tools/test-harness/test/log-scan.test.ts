@@ -8,6 +8,7 @@ const REFRESH_TOKEN = 'opaque-refresh-token-0123456789abcdef';
 const CODE = 'an-authorization-code-0123456789';
 const CLIENT_SECRET = 'the-client-secret-0123456789';
 const SESSION = 'a-session-cookie-value-0123456789';
+const DPOP_PROOF = 'a-dpop-proof-for-one-request-0123456789';
 
 let url: string;
 const server = createServer((req, res) => {
@@ -37,7 +38,7 @@ describe('the log scan', () => {
     // The caller still reads the whole answer.
     expect(await token.json()).toMatchObject({ access_token: ACCESS_TOKEN });
     await fetch(`${url}/authorize`, { redirect: 'manual' });
-    await fetch(`${url}/api`, { headers: { authorization: `Bearer ${ACCESS_TOKEN}` } });
+    await fetch(`${url}/api`, { headers: { authorization: `DPoP ${ACCESS_TOKEN}`, dpop: DPOP_PROOF } });
 
     const leaks = registry.findLeaks(`calling with ${REFRESH_TOKEN}\nsecret=${CLIENT_SECRET} cookie=${SESSION} code ${CODE}`);
     expect(leaks.map((leak) => leak.kind).sort()).toEqual(['authorization code', 'client secret', 'cookie value', 'refresh token']);
@@ -46,10 +47,10 @@ describe('the log scan', () => {
     }
     expect(
       registry
-        .findLeaks(`the access token ${ACCESS_TOKEN} and the verifier a-code-verifier-0123456789`)
+        .findLeaks(`the access token ${ACCESS_TOKEN}, its proof ${DPOP_PROOF} and the verifier a-code-verifier-0123456789`)
         .map((leak) => leak.kind)
         .sort(),
-    ).toEqual(['access token', 'code verifier']);
+    ).toEqual(['DPoP proof', 'access token', 'code verifier']);
   });
 
   it('finds credential shapes nobody recorded: JWTs, iron seals, private keys', () => {

@@ -54,10 +54,12 @@ export async function submitForm(browser: TestBrowser, page: Page, options: Subm
   });
 }
 
-/** Credentials for {@link signIn}. */
+/** Credentials for {@link signIn}; a `DemoUser` of `@cloakroom/idp` has all three. */
 export interface SignInOptions {
   username: string;
   password: string;
+  /** The second factor, for the one-time-code page (a sign-in that asks for `MFA_ACR`). */
+  oneTimeCode?: string | undefined;
   /** The IdP's issuer; inferred from the first login/consent page when omitted. */
   issuer?: string;
 }
@@ -70,7 +72,7 @@ export interface SignInResult {
   readonly visited: readonly string[];
 }
 
-type StepKind = 'login' | 'consent';
+type StepKind = 'login' | 'otp' | 'consent';
 type Step = { kind: StepKind; page: Page } | undefined;
 
 async function interactionStep(response: Response): Promise<Step> {
@@ -81,6 +83,7 @@ async function interactionStep(response: Response): Promise<Step> {
   if (form.fields.some(([name]) => name === 'password') || /\/interaction\/[^/]+\/login$/.test(form.action)) {
     return { kind: 'login', page };
   }
+  if (/\/interaction\/[^/]+\/otp$/.test(form.action)) return { kind: 'otp', page };
   if (/\/interaction\/[^/]+\/confirm$/.test(form.action)) return { kind: 'consent', page };
   return undefined;
 }
@@ -92,14 +95,16 @@ function describe(html: string): string {
 
 /**
  * Signs in through the dev IdP's pages without a browser: follows `startUrl` (say a BFF's
- * `/bff/login?returnTo=/x`), fills in and posts the login form, approves the consent form, and
- * stops at the first response off the IdP's origin. Throws when the credentials are refused or
- * the flow ends on an IdP (error) page.
+ * `/bff/login?returnTo=/x`), fills in and posts the login form (when the IdP asks: a browser
+ * signed in there already may skip it), the one-time-code form (when the sign-in asks for a second
+ * factor) and the consent form, and stops at the first response off the IdP's origin. Throws when
+ * the credentials are refused, the one-time code is asked for and not given, or the flow ends on an
+ * IdP (error) page.
  */
 export async function signIn(
   browser: TestBrowser,
   startUrl: string | URL,
-  { username, password, issuer }: SignInOptions,
+  { username, password, oneTimeCode, issuer }: SignInOptions,
 ): Promise<SignInResult> {
   const visited: string[] = [];
   let idpOrigin = issuer === undefined ? undefined : new URL(issuer).origin;
@@ -111,14 +116,15 @@ export async function signIn(
     const step = await interactionStep(response);
     if (!step) break;
     idpOrigin ??= new URL(step.page.url).origin;
-    if (step.kind === 'login' && previous === 'login') {
+    if (step.kind !== 'consent' && previous === step.kind) {
       throw new Error(`sign-in as ${username} failed: ${describe(step.page.html)}`);
     }
+    if (step.kind === 'otp' && oneTimeCode === undefined) {
+      throw new Error(`sign-in as ${username} asks for a one-time code: pass oneTimeCode`);
+    }
     previous = step.kind;
-    response =
-      step.kind === 'login'
-        ? await submitForm(browser, step.page, { fields: { username, password } })
-        : await submitForm(browser, step.page);
+    const fields = step.kind === 'login' ? { username, password } : step.kind === 'otp' ? { code: oneTimeCode! } : {};
+    response = await submitForm(browser, step.page, { fields });
     visited.push(...response.visited);
   }
 

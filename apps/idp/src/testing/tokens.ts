@@ -55,6 +55,8 @@ export interface UserTokenOptions extends ClientTokenOptions {
   scope?: string;
   /** RFC 8707 `resource`: the API the access token is for. */
   resource?: string;
+  /** `acr_values` to sign in with: `MFA_ACR` passes the user's one-time code too. */
+  acrValues?: string;
 }
 
 /**
@@ -65,7 +67,7 @@ export interface UserTokenOptions extends ClientTokenOptions {
 export async function userTokens(
   issuer: string,
   redirectOrigin: string,
-  { user = ALICE, scope = 'openid profile offline_access orders:read orders:write', resource, dpop }: UserTokenOptions = {},
+  { user = ALICE, scope = 'openid profile offline_access orders:read orders:write', resource, acrValues, dpop }: UserTokenOptions = {},
 ): Promise<{ accessToken: string; refreshToken: string | undefined; idToken: string | undefined }> {
   const verifier = randomBytes(32).toString('base64url');
   const redirectUri = `${redirectOrigin}/bff/callback`;
@@ -76,6 +78,7 @@ export async function userTokens(
     redirect_uri: redirectUri,
     scope,
     ...(resource ? { resource } : {}),
+    ...(acrValues ? { acr_values: acrValues } : {}),
     state: 'state',
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',

@@ -11,6 +11,9 @@ export interface AuthorizationRequest {
   state: string;
   nonce: string;
   codeVerifier: string;
+  /** The `max_age` and `acr_values` asked for, if any: what the sign-in must show (see code-exchange.ts). */
+  maxAge?: number;
+  acrValues?: string;
 }
 
 /**
@@ -49,8 +52,17 @@ export function authorizationRequests(
       .catch((error: unknown) => {
         throw refusedParameters(error, fromApp) ?? error;
       });
-    return { url, state, nonce, codeVerifier };
+    return { url, state, nonce, codeVerifier, ...askedOfSignIn({ ...config.authorizationParameters, ...fromApp }) };
   };
+}
+
+/** What the request asks of the sign-in itself, configured or from the app. */
+function askedOfSignIn({
+  max_age: maxAge,
+  acr_values: acrValues,
+}: Record<string, string>): Pick<AuthorizationRequest, 'maxAge' | 'acrValues'> {
+  // (The app's max_age is whole seconds already; a configured one the IdP would have to make sense of.)
+  return { ...(maxAge !== undefined && /^\d{1,9}$/.test(maxAge) ? { maxAge: Number(maxAge) } : {}), ...(acrValues ? { acrValues } : {}) };
 }
 
 /**

@@ -2,7 +2,9 @@ import { createRemoteJWKSet, customFetch as joseCustomFetch, type JWTVerifyGetKe
 import * as oidc from 'openid-client';
 import { clientAuthentication } from './client-auth.js';
 import { ConfigError, type ResolvedConfig } from '../config.js';
+import { BffError } from '../errors.js';
 import { idpError, idpFailureFacts, OPERATION_ENDPOINT, readIdpFailureFacts, type IdpOperation } from './idp-errors.js';
+import type { DpopKeyPair } from '../dpop/keys.js';
 import type { Logger } from '../logger.js';
 import { checkMetadata, type ProviderProfile } from './provider-metadata.js';
 
@@ -16,6 +18,12 @@ const JWKS_REFETCH_COOLDOWN_MS = 5_000;
 /** The IdP as discovered and checked against the configuration. */
 export interface DiscoveredProvider extends ProviderProfile {
   configuration: oidc.Configuration;
+  /**
+   * A DPoP handle (RFC 9449) for one request to the IdP with `key` (as `{ DPoP }` of a grant): its
+   * proofs carry the nonce the IdP last handed out, to whichever key, and openid-client retries once
+   * on `use_dpop_nonce`.
+   */
+  dpop: (key: DpopKeyPair) => oidc.DPoPHandle;
 }
 
 /**
@@ -37,12 +45,23 @@ export interface Provider {
   keys(): Promise<JWTVerifyGetKey>;
 }
 
-export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, logger: Logger): Provider {
+/** Told of each IdP failure as the catalogue mapped it, e.g. to count it (the BFF's telemetry). */
+export type IdpFailureListener = (operation: IdpOperation, error: BffError) => void;
+
+export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, logger: Logger, onFailure?: IdpFailureListener): Provider {
   const discoveryUrl = `${config.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  // The latest DPoP nonce of each IdP origin (RFC 9449 §8). A nonce is the server's, not the key's:
+  // shared, it spares each new session's key its own `use_dpop_nonce` round trip.
+  const dpopNonces = new Map<string, string>();
   const options: oidc.DiscoveryRequestOptions = {
     // Every request to the IdP, discovery included, gives up after `timeouts.idp` milliseconds
     // (this signal replaces openid-client's own, whose `timeout` counts whole seconds).
-    [oidc.customFetch]: (url, init) => fetchImpl(url, { ...init, signal: AbortSignal.timeout(config.timeouts.idp) } as RequestInit),
+    [oidc.customFetch]: async (url, init) => {
+      const response = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(config.timeouts.idp) } as RequestInit);
+      const nonce = response.headers.get('dpop-nonce');
+      if (nonce !== null) dpopNonces.set(new URL(url).origin, nonce);
+      return response;
+    },
     ...(config.insecureIssuer ? { execute: [oidc.allowInsecureRequests] } : {}),
   };
   const discover = async (): Promise<DiscoveredProvider> => {
@@ -60,7 +79,13 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
         scopes: profile.droppedScopes,
       });
     }
-    return { ...profile, configuration };
+    const dpop = (key: DpopKeyPair) =>
+      oidc.getDPoPHandle(configuration, key, {
+        [oidc.modifyAssertion]: (_header, payload) => {
+          if (typeof payload.htu === 'string') payload.nonce ??= dpopNonces.get(new URL(payload.htu).origin);
+        },
+      });
+    return { ...profile, configuration, dpop };
   };
 
   let pending: Promise<DiscoveredProvider> | undefined;
@@ -78,6 +103,7 @@ export function createProvider(config: ResolvedConfig, fetchImpl: typeof fetch, 
       const metadata = discovered?.configuration.serverMetadata() as Record<string, unknown> | undefined;
       const endpoint = operation === 'discovery' ? discoveryUrl : metadata?.[OPERATION_ENDPOINT[operation]];
       logger.warn('identity provider request failed', { issuer: config.issuer, operation, endpoint, ...facts });
+      if (mapped instanceof BffError) onFailure?.(operation, mapped);
     }
     return mapped;
   };

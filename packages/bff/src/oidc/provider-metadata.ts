@@ -1,5 +1,6 @@
 import type * as oidc from 'openid-client';
 import { ConfigError, type ResolvedConfig } from '../config.js';
+import { fapi2SigningAlgorithms } from '../security-profile.js';
 import { loginScopes } from './token-targets.js';
 
 /** What the BFF takes from the IdP's discovery document once it has checked it. */
@@ -26,6 +27,9 @@ export function checkMetadata(config: ResolvedConfig, metadata: oidc.ServerMetad
   if (!metadata.jwks_uri) throw missing('jwks_uri');
   if (config.userinfo && !metadata.userinfo_endpoint)
     throw new ConfigError('userinfo', 'is on, but the identity provider publishes no userinfo_endpoint');
+  const asymmetric = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter((alg) => alg !== 'none' && !alg.startsWith('HS'));
+  // First: a profile's own check names everything the IdP lacks for it at once.
+  const signingAlgorithms = config.profile === 'fapi2' ? fapi2SigningAlgorithms(metadata, asymmetric) : asymmetric;
   if (metadata.response_types_supported && !metadata.response_types_supported.includes('code')) {
     throw new ConfigError('issuer', 'does not support the authorization code flow (response_types_supported lacks "code")');
   }
@@ -54,10 +58,16 @@ export function checkMetadata(config: ResolvedConfig, metadata: oidc.ServerMetad
     );
   }
 
+  // RFC 9449 §5.1: an IdP that does DPoP lists the proof algorithms it takes; the BFF signs with ES256.
+  const dpopApi = Object.keys(config.apis).find((name) => config.apis[name]!.tokenBinding === 'dpop');
+  if (dpopApi !== undefined && !metadata.dpop_signing_alg_values_supported?.includes('ES256')) {
+    throw new ConfigError(
+      `apis.${dpopApi}.tokenBinding`,
+      "is 'dpop', but the identity provider does not advertise DPoP with ES256 (dpop_signing_alg_values_supported)",
+    );
+  }
+
   const { scopes, dropped } = loginScopes(config, metadata.scopes_supported);
-  const signingAlgorithms = (metadata.id_token_signing_alg_values_supported ?? ['RS256']).filter(
-    (alg) => alg !== 'none' && !alg.startsWith('HS'),
-  );
   if (signingAlgorithms.length === 0)
     throw new ConfigError('issuer', 'signs ID tokens with no asymmetric algorithm (id_token_signing_alg_values_supported)');
   return {

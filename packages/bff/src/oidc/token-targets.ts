@@ -1,8 +1,9 @@
-import type { ResolvedConfig } from '../config.js';
+import type { ApiTokenBinding, ResolvedConfig } from '../config.js';
 
 type Api = ResolvedConfig['apis'][string];
 
-const usesUserToken = (api: Api) => api.token === 'user' || api.token === 'user-optional';
+/** The API gets the user's token (not the BFF's own, or none). */
+export const usesUserToken = (api: Api): boolean => api.token === 'user' || api.token === 'user-optional';
 
 /**
  * Scopes asked for at sign-in: the configured ones plus those of every API that gets the user's
@@ -30,4 +31,17 @@ export function userResources(config: ResolvedConfig): string[] {
 /** The resource the authorization code is exchanged for; `''` when no API names one. */
 export function loginResource(config: ResolvedConfig): string {
   return userResources(config)[0] ?? '';
+}
+
+/**
+ * The binding of the user token kept for each resource (the config checks that the APIs sharing a
+ * resource agree); a resource not listed gets bearer tokens.
+ */
+export function userTokenBindings(config: ResolvedConfig): ReadonlyMap<string, ApiTokenBinding> {
+  const signIn = loginResource(config);
+  return new Map(
+    Object.values(config.apis)
+      .filter(usesUserToken)
+      .map((api) => [api.resource ?? signIn, api.tokenBinding]),
+  );
 }

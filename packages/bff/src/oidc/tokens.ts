@@ -1,5 +1,8 @@
 import type * as oidc from 'openid-client';
+import type { ApiTokenBinding } from '../config.js';
+import type { DpopKeyPair } from '../dpop/keys.js';
 import type { StoredAccessToken } from '../sessions/session-store.js';
+import { IdpResponseError } from './idp-errors.js';
 
 /** Access-token lifetime assumed when the IdP does not say (`expires_in` is only RECOMMENDED). */
 const DEFAULT_LIFETIME = 300;
@@ -14,7 +17,24 @@ export function storedAccessToken(response: oidc.TokenEndpointResponse & oidc.To
     expiresAt: Date.now() / 1000 + lifetime,
     lifetime,
     ...(response.scope !== undefined ? { scope: response.scope } : {}),
+    // oauth4webapi has lower-cased it; only the uncommon kind is written down.
+    ...(response.token_type === 'dpop' ? { tokenType: 'DPoP' as const } : {}),
   };
+}
+
+/**
+ * An IdP that answers a token request made with a DPoP proof with a bearer token has ignored the
+ * proof (RFC 9449 §5): refused, since the API asked for tokens that a thief cannot use.
+ */
+export function checkDpopBound(response: oidc.TokenEndpointResponse): void {
+  if (response.token_type !== 'dpop') {
+    throw new IdpResponseError('The identity provider issued a bearer token where a DPoP-bound one was asked for', 'token_not_dpop_bound');
+  }
+}
+
+/** The token is bound as `binding` says: a DPoP API never gets a bearer token, nor a bearer API a bound one. */
+export function hasBinding(token: StoredAccessToken, binding: ApiTokenBinding): boolean {
+  return (token.tokenType === 'DPoP') === (binding === 'dpop');
 }
 
 /** A token handed out for one upstream call, and whether a grant was made for it just now. */
@@ -22,6 +42,8 @@ export interface IssuedToken {
   token: StoredAccessToken;
   /** A refresh (or client-credentials) grant obtained it for this call: no second one for the same call. */
   refreshed: boolean;
+  /** For a DPoP-bound token: the key its proofs are signed with. */
+  proofKey?: DpopKeyPair | undefined;
 }
 
 /**

@@ -4,10 +4,12 @@ import { BffError } from '../errors.js';
 import { verifyIdToken } from './id-token.js';
 import type { Logger } from '../logger.js';
 import type { Provider } from './oidc.js';
+import { newSessionDpopKey, sessionDpopKeys } from '../dpop/keys.js';
 import type { Session, StoredAccessToken } from '../sessions/session-store.js';
 import type { Sessions } from '../sessions/sessions.js';
 import { SingleFlight } from './single-flight.js';
-import { isUsable, storedAccessToken, type IssuedToken } from './tokens.js';
+import { userTokenBindings } from './token-targets.js';
+import { checkDpopBound, hasBinding, isUsable, storedAccessToken, type IssuedToken } from './tokens.js';
 
 /**
  * The session can never get a token again: it has ended, has no refresh token, or the IdP refused
@@ -40,20 +42,27 @@ export interface UserTokens {
 
 export function createUserTokens(config: ResolvedConfig, provider: Provider, sessions: Sessions, logger: Logger): UserTokens {
   const flights = new SingleFlight<string, Session>();
-  const usable = (token: StoredAccessToken | undefined, rejected: string | undefined): token is StoredAccessToken =>
-    isUsable(token, config.refreshMargin, rejected);
+  const bindings = userTokenBindings(config);
+  const dpopKeys = sessionDpopKeys();
+  const usable = (token: StoredAccessToken | undefined, resource: string, rejected: string | undefined): token is StoredAccessToken =>
+    isUsable(token, config.refreshMargin, rejected) && hasBinding(token, bindings.get(resource) ?? 'bearer');
 
   async function refresh(stale: Session, resource: string, rejected: string | undefined): Promise<Session> {
     const session = await sessions.reload(stale);
     if (!session) throw new SessionEndedError('The session has ended.');
-    if (usable(session.accessTokens[resource], rejected)) return session; // done by another request or instance
+    if (usable(session.accessTokens[resource], resource, rejected)) return session; // done by another request or instance
     const refreshToken = session.refreshToken;
     if (!refreshToken) throw new SessionEndedError('The session has no refresh token; sign in again.');
     const keys = await provider.keys();
+    // A session that began before its API turned DPoP on gets its key now.
+    const dpopKey = bindings.get(resource) === 'dpop' ? (session.dpopKey ?? (await newSessionDpopKey())) : undefined;
+    const proofKey = dpopKey && (await dpopKeys(session.id, dpopKey));
     let response: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
     try {
-      response = await provider.call('refresh_token_grant', async ({ configuration, signingAlgorithms }) => {
-        const response = await oidc.refreshTokenGrant(configuration, refreshToken, resource ? { resource } : undefined);
+      response = await provider.call('refresh_token_grant', async ({ configuration, signingAlgorithms, dpop }) => {
+        const parameters = resource ? { resource } : undefined;
+        const response = await oidc.refreshTokenGrant(configuration, refreshToken, parameters, proofKey && { DPoP: dpop(proofKey) });
+        if (proofKey) checkDpopBound(response);
         // OIDC Core §12.2: a refreshed ID token is checked like the first, and names the same user.
         if (response.id_token !== undefined) {
           const expected = {
@@ -78,6 +87,7 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
     }
     const updated: Session = {
       ...session,
+      ...(dpopKey ? { dpopKey } : {}),
       refreshToken: response.refresh_token ?? refreshToken,
       ...(response.id_token !== undefined && config.logoutIdTokenHint ? { idToken: response.id_token } : {}),
       accessTokens: { ...session.accessTokens, [resource]: storedAccessToken(response) },
@@ -89,11 +99,19 @@ export function createUserTokens(config: ResolvedConfig, provider: Provider, ses
 
   return {
     async accessToken(session, resource, rejected) {
+      let issued: IssuedToken & { session: Session };
       const token = session.accessTokens[resource];
-      if (usable(token, rejected)) return { token, refreshed: false, session };
-      const key = JSON.stringify([session.id, resource, rejected ?? '']);
-      const current = await flights.run(key, () => sessions.exclusive(session.id, () => refresh(session, resource, rejected)));
-      return { token: current.accessTokens[resource]!, refreshed: true, session: current };
+      if (usable(token, resource, rejected)) issued = { token, refreshed: false, session };
+      else {
+        const key = JSON.stringify([session.id, resource, rejected ?? '']);
+        const current = await flights.run(key, () => sessions.exclusive(session.id, () => refresh(session, resource, rejected)));
+        issued = { token: current.accessTokens[resource]!, refreshed: true, session: current };
+      }
+      if (issued.token.tokenType !== 'DPoP') return issued;
+      // A DPoP-bound token comes with the session's key, to sign its proofs.
+      const { dpopKey } = issued.session;
+      if (!dpopKey) throw new SessionEndedError('The session holds a DPoP-bound token without its key; sign in again.');
+      return { ...issued, proofKey: await dpopKeys(issued.session.id, dpopKey) };
     },
   };
 }

@@ -5,12 +5,14 @@ import type { BffDeps, BffEnv } from '../context.js';
 import { requireCsrfHeader } from '../csrf.js';
 import { BffError } from '../errors.js';
 import { loadSession } from '../load-session.js';
+import type { DpopKeyPair } from '../dpop/keys.js';
+import { DpopProofs } from '../dpop/proofs.js';
 import { forward, responseHeaders, upstreamUrl } from '../proxy.js';
-import type { StoredAccessToken } from '../sessions/session-store.js';
 import type { IssuedToken } from '../oidc/tokens.js';
 import type { UpstreamResponse } from '../upstream-client.js';
 import { loginResource } from '../oidc/token-targets.js';
 import { SessionEndedError } from '../oidc/user-tokens.js';
+import { stepUpRequirement } from '../step-up.js';
 
 type Api = ResolvedConfig['apis'][string];
 
@@ -25,12 +27,14 @@ const needsSession = (target: Api) => target.token !== 'none' && !(target.token 
 /**
  * `ALL {basePath}/api/:api/*`: proxies to the named API with the token configured for it. An
  * upstream `401` with `error="invalid_token"` gets one refresh and one retry, when the body can be
- * sent again and the token was not refreshed for this call already.
+ * sent again and the token was not refreshed for this call already; a DPoP-bound token's call, one
+ * retry with the nonce of a `use_dpop_nonce` challenge too, when the body can be sent again.
  */
 export function api(deps: BffDeps): Hono<ApiEnv> {
   const { config, sessions } = deps;
   // A body is buffered for a retry only if it may be sent at all.
   const replayLimit = Math.min(config.replayableBodySize, config.maxBodySize);
+  const proofs = new DpopProofs();
   return new Hono<ApiEnv>().all(
     '/api/:api/*',
     requireCsrfHeader(config.origin),
@@ -60,11 +64,12 @@ export function api(deps: BffDeps): Hono<ApiEnv> {
       const bearer = bearerFor(c, target, deps);
       const issued = await bearer();
       const bufferedBody = (await replayableBody(c.req.raw, replayLimit)) ?? undefined;
-      const send = (sent: StoredAccessToken | undefined) =>
+      const forwardWith = (accessToken: string | undefined, dpop?: string) =>
         forward({
           url,
           request: c.req.raw,
-          accessToken: sent?.value,
+          accessToken,
+          dpop,
           forwardHeaders: target.forwardHeaders,
           send: deps.sendUpstream,
           timeout: config.timeouts.upstream,
@@ -72,14 +77,36 @@ export function api(deps: BffDeps): Hono<ApiEnv> {
           maxBodySize: config.maxBodySize,
           ...(bufferedBody ? { bufferedBody } : {}),
         });
+      // A DPoP-bound token goes with a new proof on every attempt (each is accepted once, RFC 9449
+      // §11.1), and the API's answer may hand out its next nonce.
+      const withProof = async (accessToken: string, key: DpopKeyPair) => {
+        const response = await forwardWith(accessToken, await proofs.proof(key, method, url, target.baseUrl.origin, accessToken));
+        proofs.remember(target.baseUrl.origin, response);
+        return response;
+      };
+      const send = (sent: IssuedToken | undefined) =>
+        sent?.proofKey ? withProof(sent.token.value, sent.proofKey) : forwardWith(sent?.token.value);
+      // `body` is read last: on Node it makes the server adapter build a full Request.
+      const replayable = () => bufferedBody !== undefined || c.req.raw.body === null;
 
-      let response = await send(issued?.token);
-      // At most one refresh and one retry per call, whatever the API and the IdP answer: a token that
-      // was refreshed for this very call and is still refused is the API's answer to pass on. (`body`
-      // is read last: on Node it makes the server adapter build a full Request.)
-      if (issued && !issued.refreshed && rejectsToken(response) && (bufferedBody !== undefined || c.req.raw.body === null)) {
+      let response = await send(issued);
+      // At most one retry per reason, whatever the API and the IdP answer. The API wants a DPoP nonce
+      // (RFC 9449 §9): the same token with a proof that carries it, the nonce kept for later calls.
+      if (issued?.proofKey && DpopProofs.asksForNonce(response) && replayable()) {
         await response.body?.cancel();
-        response = await send((await bearer(issued.token.value))?.token);
+        response = await send(issued);
+      }
+      // The token is refused: one refresh and one retry, unless it was refreshed for this very call
+      // already (then the refusal is the API's answer to pass on).
+      if (issued && !issued.refreshed && rejectsToken(response) && replayable()) {
+        await response.body?.cancel();
+        response = await send(await bearer(issued.token.value));
+      }
+      // RFC 9470: no refresh or retry helps, only a new sign-in; the SPA gets the requirement (the session stays).
+      const stepUp = stepUpRequirement(response.status, response.headers.get('www-authenticate'));
+      if (stepUp) {
+        await response.body?.cancel();
+        throw new BffError('step_up_required', { detail: 'The API asks for a stronger or more recent sign-in.', extensions: stepUp });
       }
       // Through the context, so that cookies set on it (a refreshed stateless session) reach the
       // browser, and as one new Response: the upstream's own has immutable headers.
@@ -119,9 +146,13 @@ function bearerFor(c: Context<ApiEnv>, target: Api, deps: BffDeps): (rejected?: 
   };
 }
 
-/** RFC 6750 §3.1: the API says the token is expired, revoked or otherwise invalid. */
+/**
+ * RFC 6750 §3.1: the API says the token is expired, revoked or otherwise invalid (not that the
+ * sign-in behind it falls short: a new token of the same sign-in would not do, see step-up.ts).
+ */
 function rejectsToken(response: UpstreamResponse): boolean {
-  return response.status === 401 && /\berror\s*=\s*"?invalid_token"?/i.test(response.headers.get('www-authenticate') ?? '');
+  const header = response.headers.get('www-authenticate');
+  return response.status === 401 && /\berror\s*=\s*"?invalid_token"?/i.test(header ?? '') && !stepUpRequirement(response.status, header);
 }
 
 /** The body read into memory when it is small enough to send twice; `null` for no or a large body. */

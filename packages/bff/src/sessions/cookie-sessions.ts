@@ -56,7 +56,7 @@ export function cookieSessions(config: ResolvedConfig): Sessions {
     cookie.write(c, await sealer.seal(session));
   }
 
-  const forget = (session: Session) => {
+  const forget = (session: Pick<Session, 'id'>) => {
     latest.delete(session.id);
     endedSessions.set(session.id, true);
   };

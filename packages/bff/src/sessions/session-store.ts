@@ -6,6 +6,23 @@ export interface StoredAccessToken {
   /** Lifetime the IdP granted, in seconds (bounds the refresh margin). */
   lifetime: number;
   scope?: string | undefined;
+  /**
+   * `DPoP`: bound to a DPoP key (RFC 9449), sent with a proof made with it. Absent (the usual case,
+   * left out to keep sessions small) or `Bearer`: a bearer token.
+   */
+  tokenType?: 'DPoP' | 'Bearer' | undefined;
+}
+
+/**
+ * A session's DPoP key (RFC 9449): a P-256 private key as a JWK, kept with the session's tokens and
+ * sealed at rest as they are. The BFF signs with a non-extractable copy in memory.
+ */
+export interface DpopPrivateJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  d: string;
 }
 
 /**
@@ -20,6 +37,10 @@ export interface Session {
   sid?: string | undefined;
   /** ID-token claims without the protocol ones (`iss`, `aud`, `nonce`, …): what `/session` shows. */
   claims: Record<string, unknown>;
+  /** How the user signed in: the ID token's `acr`, when the IdP sent one (step-up, RFC 9470). */
+  acr?: string | undefined;
+  /** Epoch seconds when the user authenticated: the ID token's `auth_time`, when the IdP sent one. */
+  authTime?: number | undefined;
   /**
    * The raw ID token, kept only where it is used after sign-in: as `id_token_hint` at logout
    * (`logoutIdTokenHint: true`). Its claims are in `claims`; about 1 KB saved per session otherwise.
@@ -28,6 +49,8 @@ export interface Session {
   refreshToken?: string | undefined;
   /** Access tokens by resource indicator (RFC 8707); `''` is the token of the login request. */
   accessTokens: Record<string, StoredAccessToken>;
+  /** The key the session's DPoP-bound tokens are bound to; only where an API has `tokenBinding: 'dpop'`. */
+  dpopKey?: DpopPrivateJwk | undefined;
   /** Epoch seconds. */
   createdAt: number;
   /** Epoch seconds when the session ends at the latest (absolute lifetime). */

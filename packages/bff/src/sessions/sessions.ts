@@ -26,8 +26,11 @@ export interface Sessions {
   persist(session: Session): Promise<void>;
   /** Puts `session` into this response where the browser holds it (the stateless cookie). */
   attach(c: Context, session: Session): Promise<void>;
-  /** Ends a session without a response at hand (e.g. the IdP refused its refresh token). */
-  discard(session: Session): Promise<void>;
+  /**
+   * Ends a session without a response at hand (e.g. the IdP refused its refresh token, or a new
+   * sign-in replaced it); its id is all it takes.
+   */
+  discard(session: Pick<Session, 'id'>): Promise<void>;
   /** Ends the session and clears this browser's cookie. */
   end(c: Context, session: Session | undefined): Promise<void>;
   /** Runs `task` while no other refresh or write of this session runs, in this process or (if the store can) any. */

@@ -7,6 +7,15 @@ export interface LoginTransaction {
   nonce: string;
   codeVerifier: string;
   returnTo: string;
+  /** The `max_age` asked for: the ID token's `auth_time` must then show a sign-in that recent. */
+  maxAge?: number | undefined;
+  /** The `acr_values` asked for (step-up), to tell when the IdP signed the user in otherwise. */
+  acrValues?: string | undefined;
+  /**
+   * The id of the session the browser had when it started signing in, which the new one replaces:
+   * the IdP's redirect back is cross-site, so it does not carry the SameSite=Strict session cookie.
+   */
+  replaces?: string | undefined;
 }
 
 /** What the BFF remembers between `POST /logout` and the IdP's redirect back to `/logout/callback`. */

@@ -51,6 +51,26 @@ describe('resolveConfig', () => {
     expect(fieldOf(valid)).toBeUndefined();
   });
 
+  it("checks each API's tokenBinding, and that APIs sharing a user token agree on it", () => {
+    const api = (extra: object) => ({ baseUrl: 'http://127.0.0.1:4001', resource: 'https://api.example/orders', ...extra });
+    expect(resolveConfig(valid).apis.orders?.tokenBinding).toBe('bearer');
+    expect(fieldOf({ ...valid, apis: { orders: api({ tokenBinding: 'mtls' }) } })).toBe('apis.orders.tokenBinding');
+    expect(fieldOf({ ...valid, apis: { orders: api({ tokenBinding: 'dpop', token: 'none' }) } })).toBe('apis.orders.tokenBinding');
+    // One resource, one user token: it cannot be bound for one API and a bearer token for the other.
+    const sharing = { orders: api({ tokenBinding: 'dpop' }), legacy: api({}) };
+    expect(fieldOf({ ...valid, apis: sharing })).toBe('apis.legacy.tokenBinding');
+    // An API without a resource gets the sign-in's token, the first user API's.
+    expect(fieldOf({ ...valid, apis: { orders: api({ tokenBinding: 'dpop' }), misc: { baseUrl: 'http://x' } } })).toBe(
+      'apis.misc.tokenBinding',
+    );
+    // The BFF's own client token is another token: its binding is free.
+    expect(fieldOf({ ...valid, apis: { orders: api({ tokenBinding: 'dpop' }), backOffice: api({ token: 'client' }) } })).toBeUndefined();
+    const mixed = { orders: api({ tokenBinding: 'dpop' }), reports: api({ resource: 'https://api.example/reports' }) };
+    expect(fieldOf({ ...valid, apis: mixed })).toBeUndefined();
+    // A public client's refresh token is bound to the DPoP key: every refresh needs a proof.
+    expect(fieldOf({ ...valid, clientAuthentication: 'none', clientSecret: undefined, apis: mixed })).toBe('apis');
+  });
+
   it('checks the IdP-facing settings: client authentication, PAR, scopes, authorization and login parameters', () => {
     expect(fieldOf({ ...valid, clientAuthentication: 'client_secret_jwt' })).toBe('clientAuthentication');
     expect(fieldOf({ ...valid, clientAuthentication: 'client_secret_post', clientSecret: undefined })).toBe('clientSecret');

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { forward, type ForwardOptions } from '../../src/proxy.js';
+import { forward, responseHeaders, type ForwardOptions } from '../../src/proxy.js';
 import type { SendUpstream } from '../../src/upstream-client.js';
 
 /** An API that answers at once with `chunks` as its body (none: no body), or fails to connect. */
@@ -53,5 +53,23 @@ describe('forward: the whole-response timer (timeouts.upstreamTotal)', () => {
     expect(vi.getTimerCount()).toBe(0);
     await expect(forward(options(unreachable))).rejects.toMatchObject({ code: 'upstream_unavailable' });
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('responseHeaders: X-Accel-Buffering', () => {
+  const headersFor = (upstream: Record<string, string>) =>
+    responseHeaders(
+      { status: 200, headers: new Headers(upstream), body: null, decoded: false },
+      { responseHeaders: [], privateResponses: false },
+    )['x-accel-buffering'];
+
+  it('tells nginx in front not to buffer an event stream, unless the API says otherwise', () => {
+    expect(headersFor({ 'content-type': 'text/event-stream; charset=utf-8' })).toBe('no');
+    expect(headersFor({ 'content-type': 'text/event-stream', 'x-accel-buffering': 'yes' })).toBe('yes');
+  });
+
+  it("leaves other answers to the API's word", () => {
+    expect(headersFor({ 'content-type': 'application/json' })).toBeUndefined();
+    expect(headersFor({ 'content-type': 'application/x-ndjson', 'x-accel-buffering': 'no' })).toBe('no');
   });
 });

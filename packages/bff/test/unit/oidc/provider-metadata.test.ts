@@ -62,6 +62,14 @@ describe('checkMetadata', () => {
     expect(refusal({ ...complete, id_token_signing_alg_values_supported: ['none', 'HS256'] })?.message).toContain('asymmetric');
   });
 
+  it('asks an IdP for DPoP-bound tokens only if it advertises DPoP with ES256', () => {
+    const dpop = { apis: { orders: { baseUrl: 'https://orders.example', tokenBinding: 'dpop' as const } } };
+    expect(refusal(complete, dpop)?.field).toBe('apis.orders.tokenBinding');
+    expect(refusal({ ...complete, dpop_signing_alg_values_supported: ['RS256'] }, dpop)?.message).toContain('ES256');
+    expect(refusal({ ...complete, dpop_signing_alg_values_supported: ['EdDSA', 'ES256'] }, dpop)).toBeUndefined();
+    expect(refusal(complete)).toBeUndefined(); // bearer tokens need no DPoP at the IdP
+  });
+
   it('drops default scopes the IdP does not list, never openid, and never a configured scope', () => {
     const metadata = { ...complete, scopes_supported: ['openid', 'profile'] };
     expect(checkMetadata(config(), metadata)).toMatchObject({ scope: 'openid profile', droppedScopes: ['email', 'offline_access'] });
