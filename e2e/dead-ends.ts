@@ -1,7 +1,7 @@
 import { devIdp, signOut } from '@cloakroom/playwright';
 import type { Page } from '@playwright/test';
 import { expect, signIn, test } from './fixtures.js';
-import { startStack } from './stack.js';
+import { startDemoStack } from './demo-stack.js';
 
 /**
  * Every path a person can click through sign-in and sign-out ends on a page of the app, with a
@@ -94,7 +94,7 @@ export function deadEndScenarios(server: 'static' | 'vite'): void {
     });
 
     test('signing in while the IdP is down shows a readable message', async ({ page }) => {
-      const down = await startStack({ server });
+      const down = await startDemoStack({ server });
       try {
         await down.idp.close();
         await page.goto(down.app.url);

@@ -1,7 +1,7 @@
 import { devIdp, signInThroughIdp } from '@cloakroom/playwright';
 import { expect, test as base, type Page } from '@playwright/test';
 import { describeLeaks, SecretRegistry, startLogScan } from '@cloakroom/test-harness';
-import { startStack, type Stack, type StackOptions } from './stack.js';
+import { startDemoStack, type Stack, type StackOptions } from './demo-stack.js';
 
 /**
  * `stack`: the demo stack, started once per worker (and again for a spec file that sets other
@@ -14,7 +14,7 @@ export const test = base.extend<{ baseURL: string }, { stack: Stack; stackOption
   stack: [
     async ({ stackOptions }, use) => {
       const scan = startLogScan(new SecretRegistry());
-      const stack = await startStack(stackOptions);
+      const stack = await startDemoStack(stackOptions);
       await use(stack);
       await stack.close();
       const leaks = scan.stop(stack.log);

@@ -1,5 +1,5 @@
 import { expect, signIn, test } from './fixtures.js';
-import { expireSessions } from './stack.js';
+import { expireSessions } from './demo-stack.js';
 
 test('signing out in one tab shows the other tab signed out within a second, without a reload', async ({ page, context }) => {
   await signIn(page, 'alice', 'alice-password');

@@ -3,7 +3,7 @@ import { ALICE, TOKEN_SPA_CLIENT_ID } from '@cloakroom/idp';
 import type { Browser, Page } from '@playwright/test';
 import { injectedScript, JWT_SHAPE, startAttacker, type Attacker, type Loot } from './attacker.js';
 import { expect, signIn, test } from './fixtures.js';
-import type { Stack } from './stack.js';
+import type { Stack } from './demo-stack.js';
 
 // Issue 13's XSS demonstration: the same injected script in an app that keeps its tokens in the
 // browser (apps/token-spa, oidc-client-ts) and in the Cloakroom demo (apps/web behind the BFF).

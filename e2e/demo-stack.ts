@@ -42,7 +42,7 @@ export interface StackOptions {
   tokenSpa?: boolean;
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
+export async function startDemoStack(options: StackOptions = {}): Promise<Stack> {
   const appPort = await freePort();
   const tokenSpaPort = options.tokenSpa ? await freePort() : undefined;
   const tokenSpaOrigins = tokenSpaPort ? [`http://localhost:${tokenSpaPort}`] : [];
