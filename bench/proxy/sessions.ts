@@ -87,8 +87,8 @@ function synthetic(template: Session): Session {
   return {
     ...template,
     id: text(template.id.length),
-    sub: randomUUID(),
-    sid: text(21),
+    // As the BFF gets them: from the ID token's JSON (flat strings, not slices of a longer one).
+    ...(JSON.parse(JSON.stringify({ sub: randomUUID(), sid: text(21) })) as { sub: string; sid: string }),
     // Like the BFF: the raw ID token only where the real session keeps one (logoutIdTokenHint).
     ...(template.idToken === undefined ? {} : { idToken: jwt(ID_TOKEN) }),
     refreshToken: text(REFRESH_TOKEN),

@@ -80,7 +80,10 @@ const PROTOCOL_CLAIMS = new Set([
   'may_act',
 ]);
 
-/** The user's claims from a validated ID token or userinfo response, as `/session` shows them. */
+/**
+ * The user's claims from a validated ID token or userinfo response, as `/session` shows them beside
+ * `sub`. `sub` itself is the session's own field, not kept twice (a session's bytes are a budget).
+ */
 export function userClaims(claims: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(claims).filter(([name]) => !PROTOCOL_CLAIMS.has(name)));
+  return Object.fromEntries(Object.entries(claims).filter(([name]) => name !== 'sub' && !PROTOCOL_CLAIMS.has(name)));
 }
