@@ -1,23 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, ORDERS_API, REPORTS_API, bffClient, startIdp } from '../src/index.js';
+import { ALICE, BOB, ORDERS_API, REPORTS_API } from '../src/index.js';
 import type { RunningIdp } from '../src/index.js';
 import { TestBrowser, signIn, submitForm } from '../src/testing.js';
-import { authorizeUrl, pkce, postForm, startFakeApp, tokenRequest } from './support.js';
+import { authorizeUrl, pkce, postForm, startAppWithIdp, tokenRequest } from './support.js';
 import { decodeJwt } from '../src/testing.js';
 import type { FakeApp } from './support.js';
 
 let app: FakeApp;
 let idp: RunningIdp;
+let close: () => Promise<void>;
 
-beforeAll(async () => {
-  app = await startFakeApp();
-  idp = await startIdp({ port: 0, clients: [bffClient({ origin: app.origin })] });
-});
-
-afterAll(async () => {
-  await idp.close();
-  await app.close();
-});
+beforeAll(async () => ({ app, idp, close } = await startAppWithIdp()));
+afterAll(() => close());
 
 /** Signs `user` in through the IdP's pages and exchanges the code. */
 async function codeFlow(options: { browser?: TestBrowser; user?: typeof ALICE; resource?: string | string[]; scope?: string } = {}) {

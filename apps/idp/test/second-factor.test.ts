@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, MFA_ACR, PASSWORD_ACR, bffClient, startIdp } from '../src/index.js';
+import { ALICE, BOB, MFA_ACR, PASSWORD_ACR } from '../src/index.js';
 import type { RunningIdp } from '../src/index.js';
 import { TestBrowser, decodeJwt, signIn, submitForm } from '../src/testing.js';
-import { authorizeUrl, pkce, startFakeApp, tokenRequest } from './support.js';
+import { authorizeUrl, pkce, startAppWithIdp, tokenRequest } from './support.js';
 import type { AuthorizeParams, FakeApp } from './support.js';
 
 let app: FakeApp;
 let idp: RunningIdp;
+let close: () => Promise<void>;
 
-beforeAll(async () => {
-  app = await startFakeApp();
-  idp = await startIdp({ port: 0, clients: [bffClient({ origin: app.origin })] });
-});
-
-afterAll(async () => {
-  await idp.close();
-  await app.close();
-});
+beforeAll(async () => ({ app, idp, close } = await startAppWithIdp()));
+afterAll(() => close());
 
 type Request = Omit<AuthorizeParams, 'redirectUri' | 'challenge'>;
 

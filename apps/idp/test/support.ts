@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../src/index.js';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, bffClient, startIdp } from '../src/index.js';
+import type { RunningIdp } from '../src/index.js';
 
 /** A PKCE verifier and its S256 challenge. */
 export function pkce(): { verifier: string; challenge: string } {
@@ -118,4 +119,18 @@ export async function postForm(
 
 export function tokenRequest(issuer: string, params: Record<string, string | string[]>) {
   return postForm(new URL('/token', issuer).href, params);
+}
+
+/** The fake app and an IdP that knows it as the BFF client; `close` stops both. */
+export async function startAppWithIdp(): Promise<{ app: FakeApp; idp: RunningIdp; close: () => Promise<void> }> {
+  const app = await startFakeApp();
+  const idp = await startIdp({ port: 0, clients: [bffClient({ origin: app.origin })] });
+  return {
+    app,
+    idp,
+    close: async () => {
+      await idp.close();
+      await app.close();
+    },
+  };
 }

@@ -1,22 +1,33 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { generateSigningKey } from '@cloakroom/idp';
+import { generateSigningKey, type BffClientOptions } from '@cloakroom/idp';
 import { signIn, TestBrowser } from '@cloakroom/idp/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore } from '../src/index.js';
+import { MemorySessionStore, type BffConfig } from '../src/index.js';
 import { startGuardedApi, type GuardedApi } from './guarded-api.js';
 import { ORDERS_RESOURCE, startStack } from './stack.js';
 
 const alice = { username: 'alice', password: 'alice-password' };
 const json = { 'x-csrf': '1', accept: 'application/json' };
 
-/** The BFF's client assertion key: ES256, one of the FAPI 2.0 algorithms. */
-function assertionKeyPair() {
+/**
+ * The client side of FAPI 2.0 for `startStack`: an ES256 client assertion key (one of the FAPI 2.0
+ * algorithms), registered at the IdP for `private_key_jwt`, and the BFF in `profile: 'fapi2'`.
+ */
+function fapi2Client(): { client: Omit<BffClientOptions, 'origin'>; bff: Partial<BffConfig> } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kid = randomUUID();
   return {
-    privateJwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256' },
-    publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' },
+    client: {
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] },
+    },
+    bff: {
+      profile: 'fapi2',
+      clientAuthentication: 'private_key_jwt',
+      clientPrivateKey: { key: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256' } },
+      clientSecret: undefined,
+    },
   };
 }
 
@@ -26,20 +37,14 @@ const store = new MemorySessionStore();
 
 beforeAll(async () => {
   orders = await startGuardedApi(ORDERS_RESOURCE, 'dpop');
-  const keys = assertionKeyPair();
+  const { client, bff } = fapi2Client();
   stack = await startStack(
     () => ({ orders: { baseUrl: orders.url, scopes: ['orders:read', 'orders:write'], resource: ORDERS_RESOURCE, tokenBinding: 'dpop' } }),
     {
       // The dev IdP as an open-banking IdP runs FAPI 2.0: PAR required, private_key_jwt only, FAPI algorithms.
       idp: { fapi2: true },
-      client: { tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [keys.publicJwk] } },
-      bff: {
-        profile: 'fapi2',
-        clientAuthentication: 'private_key_jwt',
-        clientPrivateKey: { key: keys.privateJwk },
-        clientSecret: undefined,
-        session: { store },
-      },
+      client,
+      bff: { ...bff, session: { store } },
     },
   );
   orders.guard(stack.idp.issuer);
@@ -91,17 +96,10 @@ describe("profile: 'fapi2' against the dev IdP in its FAPI 2.0 configuration", (
 
 describe("profile: 'fapi2' against an IdP that signs ID tokens with RS256", () => {
   it('refuses the sign-in: an ID token outside the FAPI algorithms is no proof, and no session starts', async () => {
-    const keys = assertionKeyPair();
     const plain = await startStack(() => ({}), {
       // An IdP with an ES256 key too (so discovery passes), that signs this client's ID tokens with RS256.
       idp: { pushedAuthorizationRequests: 'required', signingKeys: [generateSigningKey(), generateSigningKey('ES256')] },
-      client: { tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [keys.publicJwk] } },
-      bff: {
-        profile: 'fapi2',
-        clientAuthentication: 'private_key_jwt',
-        clientPrivateKey: { key: keys.privateJwk },
-        clientSecret: undefined,
-      },
+      ...fapi2Client(),
     });
     try {
       const browser = new TestBrowser();
