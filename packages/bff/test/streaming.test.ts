@@ -139,34 +139,38 @@ describe.each(TRANSPORTS)('streamed responses through %s', (transport, config) =
     expect(prompt).toBe('{"prompt":"Say hello"}');
   });
 
-  it('keeps a stream open far past the response-header timeout, silent in between', async () => {
-    const call = await signedIn();
+  /**
+   * Opens `/stream`, whose upstream sends one event and then holds the stream open; `finish()` lets
+   * it send the second and end, and checks that both reached the browser, in order.
+   */
+  async function openHeldStream(call: Awaited<ReturnType<typeof signedIn>>): Promise<{ finish(): Promise<void> }> {
     const release = deferred<void>();
     respond = (_req, res) => {
       res.writeHead(200, SSE).write('data: 1\n\n');
       void release.promise.then(() => res.end('data: 2\n\n'));
     };
-    const response = await call('/stream');
-    const reader = response.body!.getReader();
+    const reader = (await call('/stream')).body!.getReader();
     expect(await nextChunk(reader)).toBe('data: 1\n\n');
+    return {
+      async finish() {
+        release.resolve();
+        expect(await nextChunk(reader)).toBe('data: 2\n\n');
+        expect(await nextChunk(reader)).toBeNull();
+      },
+    };
+  }
+
+  it('keeps a stream open far past the response-header timeout, silent in between', async () => {
+    const stream = await openHeldStream(await signedIn());
     // `timeouts.upstream` bounds the wait for headers only; three times as long without a byte.
     await sleep(3 * HEADER_TIMEOUT);
-    release.resolve();
-    expect(await nextChunk(reader)).toBe('data: 2\n\n');
-    expect(await nextChunk(reader)).toBeNull();
+    await stream.finish();
   });
 
   it('keeps a stream going while its access token expires and another call refreshes it', async () => {
     const call = await signedIn();
-    const release = deferred<void>();
-    respond = (_req, res) => {
-      res.writeHead(200, SSE).write('data: 1\n\n');
-      void release.promise.then(() => res.end('data: 2\n\n'));
-    };
-    const response = await call('/stream');
+    const stream = await openHeldStream(call);
     const streamToken = bearers.at(-1)!.token;
-    const reader = response.body!.getReader();
-    expect(await nextChunk(reader)).toBe('data: 1\n\n');
 
     const grants = stack.idp.counts.refreshTokenGrants;
     await sleep(ACCESS_TOKEN_TTL * 1000 + 200);
@@ -177,9 +181,7 @@ describe.each(TRANSPORTS)('streamed responses through %s', (transport, config) =
     expect(bearers.at(-1)!.token).not.toBe(streamToken);
 
     // The stream was authorised when it opened; what the session does since is not its concern.
-    release.resolve();
-    expect(await nextChunk(reader)).toBe('data: 2\n\n');
-    expect(await nextChunk(reader)).toBeNull();
+    await stream.finish();
   });
 
   it('closes the upstream connection when the browser goes away mid-stream', async () => {
