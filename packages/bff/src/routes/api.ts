@@ -13,6 +13,7 @@ import type { UpstreamResponse } from '../upstream-client.js';
 import { loginResource } from '../oidc/token-targets.js';
 import { SessionEndedError } from '../oidc/user-tokens.js';
 import { stepUpRequirement } from '../step-up.js';
+import { parseChallenges } from '../www-authenticate.js';
 
 type Api = ResolvedConfig['apis'][string];
 
@@ -122,9 +123,9 @@ export function api(deps: BffDeps): Hono<ApiEnv> {
  */
 function bearerFor(c: Context<ApiEnv>, target: Api, deps: BffDeps): (rejected?: string) => Promise<IssuedToken | undefined> {
   const { config, sessions, userTokens, clientTokens } = deps;
-  if (target.token === 'none') return async () => undefined;
   const clientToken = (rejected?: string) => clientTokens.accessToken(target, rejected);
-  if (target.token === 'client' && target.allowAnonymous) return clientToken;
+  // No session was loaded for these: no token at all, or the BFF's own for anyone.
+  if (!needsSession(target)) return target.token === 'none' ? async () => undefined : clientToken;
   const session = c.var.session;
   if (!session) {
     if (target.token === 'user-optional') return async () => undefined;
@@ -149,10 +150,13 @@ function bearerFor(c: Context<ApiEnv>, target: Api, deps: BffDeps): (rejected?: 
 /**
  * RFC 6750 §3.1: the API says the token is expired, revoked or otherwise invalid (not that the
  * sign-in behind it falls short: a new token of the same sign-in would not do, see step-up.ts).
+ * Read with the same parser as the step-up and DPoP-nonce challenges.
  */
 function rejectsToken(response: UpstreamResponse): boolean {
-  const header = response.headers.get('www-authenticate');
-  return response.status === 401 && /\berror\s*=\s*"?invalid_token"?/i.test(header ?? '') && !stepUpRequirement(response.status, header);
+  if (response.status !== 401) return false;
+  const header = response.headers.get('www-authenticate') ?? '';
+  const invalidToken = parseChallenges(header).some(({ params }) => params.get('error') === 'invalid_token');
+  return invalidToken && !stepUpRequirement(response.status, header);
 }
 
 /** The body read into memory when it is small enough to send twice; `null` for no or a large body. */
