@@ -1,5 +1,6 @@
 import type * as oidc from 'openid-client';
 import { ConfigError, type BffConfig } from './config.js';
+import { idpTakesOurProofs } from './dpop/keys.js';
 
 /**
  * A security profile the BFF can be held to. `'fapi2'`: the FAPI 2.0 Security Profile (OpenID
@@ -45,7 +46,7 @@ export function fapi2SigningAlgorithms(metadata: oidc.ServerMetadata, advertised
   if (!metadata.pushed_authorization_request_endpoint) gaps.push('a pushed_authorization_request_endpoint (PAR)');
   if (metadata.authorization_response_iss_parameter_supported !== true)
     gaps.push('authorization_response_iss_parameter_supported: true (RFC 9207)');
-  if (!metadata.dpop_signing_alg_values_supported?.includes('ES256')) gaps.push('DPoP with ES256 (dpop_signing_alg_values_supported)');
+  if (!idpTakesOurProofs(metadata)) gaps.push('DPoP with ES256 (dpop_signing_alg_values_supported)');
   const algorithms = advertised.filter((alg) => FAPI2_ALGORITHMS.includes(alg));
   if (algorithms.length === 0)
     gaps.push(

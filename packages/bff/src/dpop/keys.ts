@@ -11,6 +11,11 @@ const P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
  */
 const SESSION_KEYS_KEPT = 2_000;
 
+/** The IdP takes DPoP proofs signed as the BFF signs them, ES256 (RFC 9449 §5.1 metadata). */
+export function idpTakesOurProofs(metadata: { dpop_signing_alg_values_supported?: string[] | undefined }): boolean {
+  return metadata.dpop_signing_alg_values_supported?.includes('ES256') === true;
+}
+
 /** A DPoP key ready to sign: the private key cannot be exported; the public one goes into every proof. */
 export interface DpopKeyPair {
   readonly privateKey: CryptoKey;

@@ -1,5 +1,6 @@
 import type * as oidc from 'openid-client';
 import { ConfigError, type ResolvedConfig } from '../config.js';
+import { idpTakesOurProofs } from '../dpop/keys.js';
 import { fapi2SigningAlgorithms } from '../security-profile.js';
 import { loginScopes } from './token-targets.js';
 
@@ -60,7 +61,7 @@ export function checkMetadata(config: ResolvedConfig, metadata: oidc.ServerMetad
 
   // RFC 9449 §5.1: an IdP that does DPoP lists the proof algorithms it takes; the BFF signs with ES256.
   const dpopApi = Object.keys(config.apis).find((name) => config.apis[name]!.tokenBinding === 'dpop');
-  if (dpopApi !== undefined && !metadata.dpop_signing_alg_values_supported?.includes('ES256')) {
+  if (dpopApi !== undefined && !idpTakesOurProofs(metadata)) {
     throw new ConfigError(
       `apis.${dpopApi}.tokenBinding`,
       "is 'dpop', but the identity provider does not advertise DPoP with ES256 (dpop_signing_alg_values_supported)",
